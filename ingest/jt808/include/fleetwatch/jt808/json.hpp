@@ -1,0 +1,26 @@
+// JSON views of decoded frames: the `fleetwatch decode` output format (API.md) and what logs
+// and tests print. Field names are a contract; add, never rename.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "fleetwatch/jt808/error.hpp"
+#include "fleetwatch/jt808/frame.hpp"
+#include "fleetwatch/jt808/messages.hpp"
+
+namespace fleetwatch::jt808 {
+
+// {"ok":true,"msg_id":"0x0200","version":"2013","phone":"013800138000","serial":7,"body":{...}}
+nlohmann::json frame_to_json(const Header& header, const Body& body);
+
+// {"ok":false,"error":"bad_checksum","message":"..."}
+nlohmann::json error_to_json(const Error& error);
+
+// The body alone.
+nlohmann::json body_to_json(const Body& body);
+nlohmann::json location_to_json(const Location& location);
+
+// "0x0200"
+std::string msg_id_hex(std::uint16_t id);
+
+}  // namespace fleetwatch::jt808

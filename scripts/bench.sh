@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Run the JT/T 808 benchmarks and print the figures (3 repetitions, aggregates only).
+#
+# Uses build/release (configured and built as scripts/test.sh does when the binary is missing;
+# brought up to date otherwise), pins the benchmark to CPU 1 with taskset when it can, and also
+# writes JSON to build/release/bench-results.json.
+#
+# Usage: scripts/bench.sh [benchmark flags...]   e.g. --benchmark_filter=Framer
+# Environment: JOBS (default nproc)
+set -euo pipefail
+
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+    exit 0
+fi
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
+BUILD=build/release
+BENCH_BIN="${BUILD}/tests/bench/fleetwatch_jt808_bench"
+
+if [[ ! -x "${BENCH_BIN}" || ! -f "${BUILD}/build.ninja" ]]; then
+    echo "bench.sh: ${BENCH_BIN} missing: configuring and building ${BUILD}"
+    # Same flags as scripts/test.sh, so the two share one build tree without reconfiguring.
+    cmake -S . -B "${BUILD}" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEETWATCH_WERROR=ON
+fi
+cmake --build "${BUILD}" --parallel "${JOBS}"
+[[ -x "${BENCH_BIN}" ]] || {
+    echo "bench.sh: error: ${BENCH_BIN} was not built (is FLEETWATCH_BENCH ON in ${BUILD}?)" >&2
+    exit 1
+}
+
+pin=()
+if command -v taskset >/dev/null 2>&1 && taskset -c 1 true 2>/dev/null; then
+    pin=(taskset -c 1)
+    echo "bench.sh: pinned to CPU 1"
+else
+    echo "bench.sh: taskset unavailable or CPU 1 not allowed: running unpinned"
+fi
+
+"${pin[@]}" "${BENCH_BIN}" \
+    --benchmark_repetitions=3 \
+    --benchmark_report_aggregates_only=true \
+    --benchmark_out="${BUILD}/bench-results.json" \
+    --benchmark_out_format=json \
+    "$@"
+echo "bench.sh: JSON written to ${BUILD}/bench-results.json"
