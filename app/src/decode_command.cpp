@@ -14,7 +14,7 @@
 namespace fleetwatch::app {
 namespace {
 
-using nlohmann::json;
+using json = jt808::Json;
 
 class DecodeSession {
 public:
@@ -33,11 +33,11 @@ public:
             if (text[i] == ':' || text[i] == ',') continue;
             cleaned.push_back(text[i]);
         }
+        line_ = line_no;
         auto bytes = jt808::from_hex(cleaned);
         if (!bytes) {
             emit(json{{"ok", false}, {"error", "bad_hex"},
-                      {"message", "line " + std::to_string(line_no) +
-                                      ": not an even number of hex digits"}});
+                      {"message", "not an even number of hex digits"}});
             return;
         }
         if (bytes->empty()) return;
@@ -99,8 +99,11 @@ private:
         }
     }
 
-    void emit(const json& j) {
-        if (!j.value("ok", false)) ++failures_;
+    void emit(json j) {
+        if (!j.value("ok", false)) {
+            ++failures_;
+            j["line"] = line_;  // where in the capture the bad frame was
+        }
         out_ << j.dump(options_.pretty ? 2 : -1, ' ', false, json::error_handler_t::replace) << '\n';
     }
 
@@ -108,6 +111,7 @@ private:
     std::ostream& out_;
     std::map<std::string, jt808::Reassembler> reassemblers_;
     std::size_t failures_ = 0;
+    std::size_t line_ = 0;
 };
 
 }  // namespace

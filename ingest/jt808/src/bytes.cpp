@@ -25,13 +25,14 @@ void ByteWriter::bcd(std::string_view digits) {
 }
 
 bool bcd_to_digits(Bytes bcd, char* out) noexcept {
+    static constexpr char kDigits[] = "0123456789abcdef";
     bool valid = true;
     for (const std::uint8_t b : bcd) {
         const int hi = b >> 4;
         const int lo = b & 0x0F;
         valid = valid && hi <= 9 && lo <= 9;
-        *out++ = static_cast<char>('0' + hi);
-        *out++ = static_cast<char>('0' + lo);
+        *out++ = kDigits[hi];
+        *out++ = kDigits[lo];
     }
     return valid;
 }

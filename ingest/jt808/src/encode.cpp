@@ -10,7 +10,10 @@
 namespace fleetwatch::jt808 {
 
 void escape_into(Bytes unescaped, Buffer& out) {
-    out.reserve(out.size() + unescaped.size() + 8);
+    // Grow geometrically: reserving the exact size here reallocated (and copied everything
+    // already in `out`) on every frame appended to a long buffer, quadratic in its length.
+    const std::size_t need = out.size() + unescaped.size() + 8;
+    if (need > out.capacity()) out.reserve(std::max(need, 2 * out.capacity()));
     out.push_back(kFlag);
     for (const std::uint8_t b : unescaped) {
         if (b == kFlag) {
@@ -49,8 +52,10 @@ Status encode_frame(const OutboundHeader& h, Bytes body, Buffer& out) {
     const std::size_t phone_digits = v2019 ? 20 : 12;
     char digits[20];
     h.phone.write_padded(digits, phone_digits);
+    // Digits are 0-9, or a-f for a terminal whose phone field is not BCD (Header::phone_not_bcd).
+    const auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
     for (std::size_t i = 0; i < phone_digits; i += 2) {
-        f[n++] = static_cast<std::uint8_t>(((digits[i] - '0') << 4) | (digits[i + 1] - '0'));
+        f[n++] = static_cast<std::uint8_t>((nibble(digits[i]) << 4) | nibble(digits[i + 1]));
     }
     put16(h.serial);
     if (h.package) {
@@ -91,6 +96,16 @@ namespace {
 Status too_many(const char* what, std::size_t n, std::size_t max) {
     return Error{Errc::body_too_large, what, static_cast<std::int64_t>(max),
                  static_cast<std::int64_t>(n)};
+}
+
+// [S2011] area/route bodies carry an extra per-packet count and other corner fields, and no
+// peer implements them (JT808.md §1.9): refuse rather than send a 2013 layout a 2011 terminal
+// would misread.
+Status refuse_2011_geofence(Dialect d) {
+    if (d == Dialect::v2011) {
+        return Error{Errc::unsupported_version, "2011 area and route layouts are not supported"};
+    }
+    return Ok{};
 }
 
 void put_general(const GeneralResponse& m, Buffer& out) {
@@ -233,7 +248,7 @@ Status encode_body(const Registration& m, Dialect d, Buffer& out) {
             break;
         case Dialect::v2011:
             w.fixed(m.maker, 5);
-            w.fixed(m.model, 8);
+            w.fixed(m.model, 8, 0x20);  // [S2011] T6: "位数不是八位的，补空格"
             w.fixed(m.terminal_id, 7);
             break;
     }
@@ -400,6 +415,7 @@ Status encode_body(const TextMessage& m, Dialect d, Buffer& out) {
 }
 
 Status encode_body(const SetCircleAreas& m, Dialect d, Buffer& out) {
+    if (auto s = refuse_2011_geofence(d); !s) return s;
     if (m.areas.size() > 0xFF) return too_many("too many areas in one message", m.areas.size(), 0xFF);
     const bool v2019 = d == Dialect::v2019;
     ByteWriter w(out);
@@ -421,6 +437,7 @@ Status encode_body(const SetCircleAreas& m, Dialect d, Buffer& out) {
 }
 
 Status encode_body(const SetRectangleAreas& m, Dialect d, Buffer& out) {
+    if (auto s = refuse_2011_geofence(d); !s) return s;
     if (m.areas.size() > 0xFF) return too_many("too many areas in one message", m.areas.size(), 0xFF);
     const bool v2019 = d == Dialect::v2019;
     ByteWriter w(out);
@@ -443,6 +460,7 @@ Status encode_body(const SetRectangleAreas& m, Dialect d, Buffer& out) {
 }
 
 Status encode_body(const SetPolygonArea& m, Dialect d, Buffer& out) {
+    if (auto s = refuse_2011_geofence(d); !s) return s;
     if (m.vertices.size() > 0xFFFF) return too_many("too many vertices", m.vertices.size(), 0xFFFF);
     const bool v2019 = d == Dialect::v2019;
     ByteWriter w(out);
@@ -463,6 +481,7 @@ Status encode_body(const SetPolygonArea& m, Dialect d, Buffer& out) {
 }
 
 Status encode_body(const SetRoute& m, Dialect d, Buffer& out) {
+    if (auto s = refuse_2011_geofence(d); !s) return s;
     if (m.corners.size() > 0xFFFF) return too_many("too many corners", m.corners.size(), 0xFFFF);
     const bool v2019 = d == Dialect::v2019;
     ByteWriter w(out);

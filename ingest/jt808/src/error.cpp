@@ -1,5 +1,7 @@
 #include "fleetwatch/jt808/error.hpp"
 
+#include <cstdio>
+
 namespace fleetwatch::jt808 {
 
 std::string_view to_string(Errc code) noexcept {
@@ -22,6 +24,13 @@ std::string_view to_string(Errc code) noexcept {
 
 std::string Error::message() const {
     std::string out = what;
+    if (code == Errc::bad_checksum && expected >= 0 && actual >= 0) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, ": XOR is 0x%02llx, check byte is 0x%02llx",
+                      static_cast<unsigned long long>(expected),
+                      static_cast<unsigned long long>(actual));
+        return out + buf;
+    }
     if (expected >= 0 && actual >= 0) {
         out += ": expected " + std::to_string(expected) + ", got " + std::to_string(actual);
     } else if (actual >= 0) {

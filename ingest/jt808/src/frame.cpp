@@ -17,8 +17,10 @@ std::optional<PhoneNumber> PhoneNumber::from_digits(std::string_view digits) noe
     if (digits.size() > 20) return std::nullopt;
     PhoneNumber p;
     for (const char c : digits) {
-        if (c < '0' || c > '9') return std::nullopt;
-        p.digits_[p.size_++] = c;
+        char d = c;
+        if (d >= 'A' && d <= 'F') d = static_cast<char>(d - 'A' + 'a');
+        if (!((d >= '0' && d <= '9') || (d >= 'a' && d <= 'f'))) return std::nullopt;
+        p.digits_[p.size_++] = d;
     }
     return p;
 }
@@ -45,7 +47,8 @@ std::size_t Header::size() const noexcept {
 
 struct HeaderParser {
     // Parses the header at the start of `d` with the given layout. Returns the header length,
-    // or 0 when `d` is too short; sets `phone_ok` false when a BCD nibble is above 9.
+    // or 0 when `d` is too short; sets `phone_ok` false (and `phone_not_bcd`) when a BCD nibble
+    // is above 9.
     static std::size_t parse(Bytes d, bool layout_2019, bool short_serial, Header& h,
                              bool& phone_ok) noexcept {
         const bool sub = (h.attributes & 0x2000) != 0;
@@ -57,6 +60,7 @@ struct HeaderParser {
         h.version = layout_2019 ? HeaderVersion::v2019 : HeaderVersion::v2013;
         h.protocol_version = layout_2019 ? d[pos++] : 0;
         phone_ok = bcd_to_digits(d.subspan(pos, phone_len), h.phone.digits_.data());
+        h.phone_not_bcd = !phone_ok;
         h.phone.size_ = static_cast<std::uint8_t>(phone_len * 2);
         pos += phone_len;
         if (short_serial) {
@@ -100,7 +104,6 @@ Expected<Header> parse_header(Bytes data) noexcept {
         return Error{Errc::truncated, "frame shorter than its header", -1,
                      static_cast<std::int64_t>(data.size())};
     }
-    if (!phone_ok) return Error{Errc::bad_field, "terminal phone is not BCD"};
     return h;
 }
 
@@ -149,7 +152,7 @@ Expected<Frame> parse_frame(Bytes f) noexcept {
     bool phone_ok = true;
     const std::size_t header_len = HeaderParser::parse(content, layout_2019, short_serial, h,
                                                        phone_ok);
-    if (!phone_ok) return Error{Errc::bad_field, "terminal phone is not BCD"};
+    (void)phone_ok;  // a non-BCD phone is flagged in the header, not rejected
     if (h.package && (h.package->total == 0 || h.package->index == 0 ||
                       h.package->index > h.package->total)) {
         return Error{Errc::bad_field, "sub-package index outside 1..total", h.package->total,

@@ -8,7 +8,7 @@
 
 namespace fleetwatch::jt808 {
 
-using nlohmann::json;
+using json = Json;
 
 std::string msg_id_hex(std::uint16_t id) {
     char buf[8];
@@ -308,6 +308,7 @@ json frame_to_json(const Header& h, const Body& body) {
     if (v2019) j["protocol_version"] = h.protocol_version;
     if (h.package) j["package"] = {{"total", h.package->total}, {"index", h.package->index}};
     if (h.misflagged_2019) j["misflagged_2019"] = true;
+    if (h.phone_not_bcd) j["phone_not_bcd"] = true;
     if (h.encryption != 0) j["encryption"] = h.encryption;
     j["body"] = std::visit(BodyVisitor{v2019}, body);
     return j;

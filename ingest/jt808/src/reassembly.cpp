@@ -6,6 +6,11 @@ Expected<std::optional<ReassembledMessage>> Reassembler::add(const Frame& f, Clo
     using Result = std::optional<ReassembledMessage>;
     if (!f.header.package) return Error{Errc::bad_field, "frame is not a sub-package"};
     const PackageInfo pkg = *f.header.package;
+    // parse_frame checks this too, but add() is public: an index outside 1..total would be
+    // used as a slot number below.
+    if (pkg.total == 0 || pkg.index == 0 || pkg.index > pkg.total) {
+        return Error{Errc::bad_field, "sub-package index outside 1..total", pkg.total, pkg.index};
+    }
     if (pkg.total > limits_.max_packages) {
         ++stats_.refused;
         return Error{Errc::reassembly_limit, "sub-package total above the limit",

@@ -125,7 +125,8 @@ private:
 
 // ---- BCD helpers --------------------------------------------------------------------------
 
-// Decodes BCD into decimal characters in `out` (2 per byte). False if any nibble is above 9.
+// Decodes BCD into characters in `out` (2 per byte): '0'-'9', and 'a'-'f' for a nibble above 9
+// (so the bytes can be written back unchanged). False if any nibble is above 9.
 bool bcd_to_digits(Bytes bcd, char* out) noexcept;
 
 // Value of one BCD byte (0-99), or -1 when a nibble is above 9.

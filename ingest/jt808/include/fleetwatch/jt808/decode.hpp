@@ -27,7 +27,10 @@ inline Expected<Body> decode_body(const Frame& frame, const DecodeOptions& optio
 
 // Individual decoders, for callers that already know the message id (the server's hot path).
 Expected<Location> decode_location(Bytes body) noexcept;
-Expected<Registration> decode_registration(Bytes body, HeaderVersion version) noexcept;
+// `dialect` v2011 reads a 2013-header body with the 2011 layout even when it is 37 bytes or
+// longer (a long plate or VIN), which the length rule alone would take for 2013.
+Expected<Registration> decode_registration(Bytes body, HeaderVersion version,
+                                           std::optional<Dialect> dialect = {}) noexcept;
 Expected<DriverIdentity> decode_driver_identity(Bytes body, HeaderVersion version,
                                                 std::optional<Dialect> dialect = {}) noexcept;
 

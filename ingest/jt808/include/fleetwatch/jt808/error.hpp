@@ -52,6 +52,11 @@ class [[nodiscard]] Expected {
 public:
     Expected(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
     Expected(Error error) : v_(std::in_place_index<1>, error) {}         // NOLINT: implicit by design
+    // Builds the value in place from `args` (no temporary T to copy: decoders fill large bodies
+    // such as Location directly in the returned object).
+    template <class... Args>
+    explicit Expected(std::in_place_t, Args&&... args)
+        : v_(std::in_place_index<0>, std::forward<Args>(args)...) {}
 
     bool has_value() const noexcept { return v_.index() == 0; }
     explicit operator bool() const noexcept { return has_value(); }

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 
@@ -61,6 +62,14 @@ public:
 private:
     enum class State : std::uint8_t { idle, in_frame, escape, discard };
 
+    // True when any byte of `w` equals `b` (the exact "has zero byte" test on w ^ bbbb...).
+    static constexpr bool has_byte(std::uint64_t w, std::uint8_t b) noexcept {
+        constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+        constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+        const std::uint64_t x = w ^ (kOnes * b);
+        return ((x - kOnes) & ~x & kHighs) != 0;
+    }
+
     template <class Sink>
     void fail(Sink& sink, Errc code, const char* what, std::int64_t actual) {
         ++stats_.errors;
@@ -100,15 +109,25 @@ void Framer::feed(std::span<const std::uint8_t> chunk, Sink& sink) {
                 break;
             }
             case State::in_frame: {
-                // Hot loop: copy plain bytes until a flag or an escape.
+                // Hot loop: copy plain bytes until a flag, an escape or the size cap. The cap is
+                // folded into the loop bound and the length kept in a local (a uint8_t store may
+                // alias len_), and runs of eight plain bytes are found and copied a word at a
+                // time; the byte loop then stops at the exact special byte.
                 std::uint8_t* const out = buf_.get();
-                while (p != end) {
-                    const std::uint8_t b = *p;
-                    if (b == kFlag || b == kEscape) break;
-                    if (len_ == cap_) break;
-                    out[len_++] = b;
-                    ++p;
+                const std::size_t room = cap_ - len_;
+                const std::uint8_t* const stop =
+                    static_cast<std::size_t>(end - p) > room ? p + room : end;
+                std::size_t n = len_;
+                while (stop - p >= 8) {
+                    std::uint64_t w;
+                    std::memcpy(&w, p, sizeof w);
+                    if (has_byte(w, kFlag) || has_byte(w, kEscape)) break;
+                    std::memcpy(out + n, &w, sizeof w);
+                    n += 8;
+                    p += 8;
                 }
+                while (p != stop && *p != kFlag && *p != kEscape) out[n++] = *p++;
+                len_ = n;
                 if (p == end) return;
                 const std::uint8_t b = *p;
                 if (b == kFlag) {
