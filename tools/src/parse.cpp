@@ -1,0 +1,119 @@
+#include "fleetwatch/sim/parse.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+namespace fleetwatch::sim {
+namespace {
+
+bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
+    if (at + n > s.size()) return false;
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+        if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    out = v;
+    return true;
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+    if (text.empty()) return std::nullopt;
+    double total_ms = 0;
+    std::size_t i = 0;
+    bool any = false;
+    while (i < text.size()) {
+        std::size_t j = i;
+        while (j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == '.')) ++j;
+        if (j == i) return std::nullopt;
+        const std::string number(text.substr(i, j - i));
+        char* end = nullptr;
+        const double v = std::strtod(number.c_str(), &end);
+        if (end != number.c_str() + number.size() || !std::isfinite(v)) return std::nullopt;
+        std::size_t k = j;
+        while (k < text.size() && std::isalpha(static_cast<unsigned char>(text[k]))) ++k;
+        const std::string_view unit = text.substr(j, k - j);
+        double scale = 0;
+        if (unit.empty() || unit == "s") scale = 1000;
+        else if (unit == "ms") scale = 1;
+        else if (unit == "m" || unit == "min") scale = 60'000;
+        else if (unit == "h") scale = 3'600'000;
+        else return std::nullopt;
+        if (unit.empty() && (i != 0 || k != text.size())) return std::nullopt;  // "90" only alone
+        total_ms += v * scale;
+        any = true;
+        i = k;
+    }
+    if (!any) return std::nullopt;
+    return std::chrono::milliseconds{static_cast<std::int64_t>(std::llround(total_ms))};
+}
+
+std::optional<HostPort> parse_host_port(std::string_view text, std::uint16_t default_port) {
+    HostPort hp;
+    std::string_view port;
+    if (!text.empty() && text.front() == '[') {
+        const auto close = text.find(']');
+        if (close == std::string_view::npos) return std::nullopt;
+        hp.host = std::string(text.substr(1, close - 1));
+        const std::string_view rest = text.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest.front() != ':') return std::nullopt;
+            port = rest.substr(1);
+        }
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon == std::string_view::npos) {
+            hp.host = std::string(text);
+        } else {
+            hp.host = std::string(text.substr(0, colon));
+            port = text.substr(colon + 1);
+        }
+    }
+    if (hp.host.empty()) return std::nullopt;
+    if (port.empty()) {
+        if (text.find(':') != std::string_view::npos && text.front() != '[') return std::nullopt;
+        hp.port = default_port;
+        return hp;
+    }
+    unsigned v = 0;
+    const auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
+    if (ec != std::errc() || p != port.data() + port.size() || v > 65535) return std::nullopt;
+    hp.port = static_cast<std::uint16_t>(v);
+    return hp;
+}
+
+std::optional<core::Timestamp> parse_rfc3339(std::string_view s) {
+    core::CivilTime c;
+    if (s.size() < 16 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        s[13] != ':') {
+        return std::nullopt;
+    }
+    if (!digits(s, 0, 4, c.year) || !digits(s, 5, 2, c.month) || !digits(s, 8, 2, c.day) ||
+        !digits(s, 11, 2, c.hour) || !digits(s, 14, 2, c.minute)) {
+        return std::nullopt;
+    }
+    std::size_t at = 16;
+    if (at < s.size() && s[at] == ':') {
+        if (!digits(s, at + 1, 2, c.second)) return std::nullopt;
+        at += 3;
+    }
+    if (!core::is_valid(c)) return std::nullopt;
+    const std::string_view zone = s.substr(at);
+    std::chrono::seconds offset{0};
+    if (zone == "Z" || zone == "z") {
+    } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+        int h = 0;
+        int m = 0;
+        if (!digits(zone, 1, 2, h) || !digits(zone, 4, 2, m) || h > 23 || m > 59) return std::nullopt;
+        offset = std::chrono::seconds{(zone[0] == '-' ? -1 : 1) * (h * 3600 + m * 60)};
+    } else {
+        return std::nullopt;
+    }
+    return core::to_timestamp(c, offset);
+}
+
+}  // namespace fleetwatch::sim
