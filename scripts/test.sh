@@ -45,14 +45,12 @@ BENCH_BIN="build/release/tests/bench/fleetwatch_jt808_bench"
 
 passed=0
 failed=0
-skipped=0
 summary_printed=0
 
 print_summary() {
     ((summary_printed)) && return 0
     summary_printed=1
     local line="test.sh: ${passed} passed, ${failed} failed"
-    ((skipped)) && line+=", ${skipped} skipped"
     echo
     echo "${line}"
 }
@@ -97,12 +95,6 @@ run_step() {
         print_summary
         exit 1
     fi
-}
-
-skip_step() {
-    banner "$1"
-    echo "== test.sh: SKIP $1: $2"
-    skipped=$((skipped + 1))
 }
 
 configure_and_build() {
