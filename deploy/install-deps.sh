@@ -25,6 +25,14 @@ PACKAGES=(
     clang-format clang-tidy
     # --- small tools: xxd for hex dumps of fuzz artifacts (scripts use perl, which is essential)
     xxd
+    # --- events and metrics: protobuf 3.21 (proto/, the spool), prometheus-cpp (every stats struct)
+    libprotobuf-dev protobuf-compiler prometheus-cpp-dev
+    # --- fleet file and storage: yaml-cpp (fleet/), libpqxx 6.4 (storage/ only), Boost 1.74;
+    #     PostgreSQL 15 + PostGIS 3 for deploy/pg.sh's private cluster and the postgis tests
+    #     (psql comes with postgresql-15 via postgresql-client-15)
+    libyaml-cpp-dev libpqxx-dev libboost1.74-dev postgresql-15 postgresql-15-postgis-3
+    #     (ingest/server and `fleetwatch serve` use libboost1.74-dev for Asio, prometheus-cpp-dev
+    #     core + pull for /metrics, libspdlog-dev for logs and libyaml-cpp-dev for --config)
     # --- later: Boost (Asio, Beast, Geometry), libpqxx, PostgreSQL/PostGIS, protobuf, prometheus-cpp
 )
 

@@ -5,6 +5,9 @@
 #include <map>
 
 #include "fleetwatch/app/decode_command.hpp"
+#include "fleetwatch/app/fleet_command.hpp"
+#include "fleetwatch/app/migrate_command.hpp"
+#include "fleetwatch/app/serve_command.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"fleetwatch — JT/T 808 fleet monitoring for a campus transport service center"};
@@ -24,6 +27,11 @@ int main(int argc, char** argv) {
                     "share a header, so some bodies are otherwise told apart by their content")
         ->check(CLI::IsMember({"2011", "2013", "2019"}));
     dec->add_flag("--pretty", decode.pretty, "indent the JSON");
+
+    // Subcommands that run from their parse callback (their exit status comes out of CLI11_PARSE).
+    fleetwatch::app::add_migrate_command(app);
+    fleetwatch::app::add_fleet_command(app);
+    fleetwatch::app::add_serve_command(app);
 
     CLI11_PARSE(app, argc, argv);
 
