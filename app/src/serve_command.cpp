@@ -9,21 +9,13 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
-#include <condition_variable>
 #include <csignal>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <thread>
 
-#include "fleetwatch/ingest/server.hpp"
-#include "fleetwatch/ingest/stats.hpp"
-#include "fleetwatch/ingest/terminal_directory.hpp"
-#include "fleetwatch/storage/database.hpp"
-#include "fleetwatch/storage/migrations.hpp"
-#include "fleetwatch/storage/position_writer.hpp"
-#include "fleetwatch/storage/terminals.hpp"
+#include "fleetwatch/app/service.hpp"
+
 
 namespace fleetwatch::app {
 
@@ -91,173 +83,6 @@ std::shared_ptr<spdlog::logger> setup_logging(const Config& config) {
     return ingest_logger;
 }
 
-// ---- the sink without a database --------------------------------------------------------------
-
-// database.url empty: nothing can be stored, so nothing is accepted (terminals keep and retry).
-class RefusingSink final : public core::EventSink {
-  public:
-    bool submit(std::span<const core::Position>) override { return false; }
-    bool submit(const core::DriverCardEvent&) override { return false; }
-};
-
-// ---- database wiring --------------------------------------------------------------------------
-
-jt808::Dialect parse_dialect(const std::optional<std::string>& d) {
-    if (d == "2011") return jt808::Dialect::v2011;
-    if (d == "2019") return jt808::Dialect::v2019;
-    return jt808::Dialect::v2013;
-}
-
-std::vector<ingest::TerminalRecord> to_directory(std::vector<storage::TerminalRecord> rows) {
-    std::vector<ingest::TerminalRecord> out;
-    out.reserve(rows.size());
-    for (auto& r : rows) {
-        out.push_back(ingest::TerminalRecord{std::move(r.phone_key), r.vehicle_id,
-                                             std::move(r.plate), r.auth_code.value_or(""),
-                                             parse_dialect(r.dialect)});
-    }
-    return out;
-}
-
-storage::TerminalRegistration to_registration(const ingest::TerminalRecord& record,
-                                              const ingest::RegistrationDetails& d) {
-    storage::TerminalRegistration r;
-    r.phone_key = d.phone_key;
-    r.auth_code = record.auth_code;
-    r.dialect = std::string(jt808::to_string(d.dialect));
-    r.registered_at =
-        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-    r.province_id = d.province;
-    r.city_id = d.city;
-    r.maker_id = d.maker;
-    r.model = d.model;
-    r.terminal_id = d.terminal_id;
-    r.plate_color = d.plate_color;
-    r.plate = d.plate;
-    return r;
-}
-
-// One lazily (re)opened connection for the directory hooks; they run on ingest's single
-// registration thread, the mutex only guards against a future second caller.
-struct HookConnection {
-    explicit HookConnection(std::string conninfo) : db(std::move(conninfo)) {}
-    template <class F>
-    auto with(F&& f) -> decltype(f(std::declval<storage::Connection&>())) {
-        std::lock_guard lock(mutex);
-        try {
-            if (!conn) conn.emplace(db.connect());
-            return f(*conn);
-        } catch (const storage::DatabaseError&) {
-            conn.reset();  // reconnect next time
-            throw;
-        }
-    }
-    storage::Database db;
-    std::optional<storage::Connection> conn;
-    std::mutex mutex;
-};
-
-// Wires the directory to storage: codes issued by 0x0100 are saved; with ingest.auto_register,
-// an unknown phone is looked up (saved) at once, so a vehicle added since the last refresh is
-// admitted without waiting for it.
-//
-// INTEGRATION NOTE: storage::save_registration returns the vehicle that has the phone, or
-// nullopt; storage has no call that *creates* a vehicle for an unknown terminal yet. When it has
-// one, call it here where save_registration returns nullopt, and return its id.
-void wire_directory_hooks(ingest::TerminalDirectory& directory, const std::string& conninfo) {
-    auto hook_conn = std::make_shared<HookConnection>(conninfo);
-    directory.set_persist_hook([hook_conn](const ingest::TerminalRecord& record,
-                                           const ingest::RegistrationDetails& details) {
-        try {
-            hook_conn->with([&](storage::Connection& c) {
-                return storage::save_registration(c, to_registration(record, details));
-            });
-        } catch (const storage::DatabaseError& e) {
-            // The code stays valid in memory; after a restart the terminal re-registers.
-            spdlog::error("serve: cannot save the registration of {}: {}", details.phone_key,
-                          e.what());
-        }
-    });
-    directory.set_auto_register_hook(
-        [hook_conn](const ingest::RegistrationDetails& details) -> std::optional<core::VehicleId> {
-            try {
-                ingest::TerminalRecord none;
-                auto vehicle = hook_conn->with([&](storage::Connection& c) {
-                    return storage::save_registration(c, to_registration(none, details));
-                });
-                if (!vehicle) {
-                    spdlog::warn(
-                        "serve: auto_register: no vehicle has terminal phone {} "
-                        "(kept in terminals for the installer); answered result 4",
-                        details.phone_key);
-                }
-                return vehicle;
-            } catch (const storage::DatabaseError& e) {
-                spdlog::error("serve: auto_register {}: {}", details.phone_key, e.what());
-                return std::nullopt;
-            }
-        });
-}
-
-// Reloads terminals every `interval` until stopped.
-class TerminalRefresher {
-  public:
-    TerminalRefresher(ingest::TerminalDirectory& directory, std::string conninfo,
-                      std::chrono::seconds interval)
-        : directory_(directory), db_(std::move(conninfo)), interval_(interval) {
-        if (interval_.count() > 0) thread_ = std::thread([this] { run(); });
-    }
-    ~TerminalRefresher() { stop(); }
-    void stop() {
-        {
-            std::lock_guard lock(mutex_);
-            stopping_ = true;
-        }
-        cv_.notify_all();
-        if (thread_.joinable()) thread_.join();
-    }
-
-  private:
-    void run() {
-        std::optional<storage::Connection> conn;
-        std::unique_lock lock(mutex_);
-        while (!cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
-            lock.unlock();
-            try {
-                if (!conn) conn.emplace(db_.connect());
-                auto rows = storage::load_terminals(*conn);
-                const std::size_t n = rows.size();
-                directory_.replace_all(to_directory(std::move(rows)));
-                spdlog::debug("serve: reloaded {} terminals", n);
-            } catch (const storage::DatabaseError& e) {
-                conn.reset();
-                spdlog::warn("serve: cannot reload terminals (keeping the last ones): {}",
-                             e.what());
-            }
-            lock.lock();
-        }
-    }
-
-    ingest::TerminalDirectory& directory_;
-    storage::Database db_;
-    std::chrono::seconds interval_;
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    bool stopping_ = false;
-    std::thread thread_;
-};
-
-storage::PositionWriterConfig writer_config(const Config& c) {
-    storage::PositionWriterConfig w;
-    w.conninfo = c.database.url;
-    w.batch_size = c.storage.batch_size;
-    w.batch_interval = c.storage.batch_interval;
-    w.queue_capacity = c.storage.queue_capacity;
-    w.spool_dir = c.storage.spool_dir;
-    w.spool_max_bytes = c.storage.spool_max_bytes;
-    return w;
-}
-
 // Blocks SIGINT/SIGTERM in this thread (and so in every thread started after), to be taken
 // with sigwait.
 sigset_t block_stop_signals() {
@@ -306,53 +131,19 @@ int run_serve(const ServeCommandOptions& options, std::ostream& out, std::ostrea
         }
     }
 
-    ingest::TerminalDirectory directory(
-        ingest::TerminalDirectory::Options{config.ingest.auto_register, 16});
-    std::unique_ptr<core::EventSink> sink;
-    storage::PositionWriter* writer = nullptr;
-    std::unique_ptr<TerminalRefresher> refresher;
-    if (!config.database.url.empty()) {
-        try {
-            const auto applied = storage::migrate(config.database.url);
-            if (!applied.empty()) log->info("database: applied {} migrations", applied.size());
-            storage::Database db(config.database.url);
-            auto conn = db.connect();
-            auto rows = storage::load_terminals(conn);
-            log->info("database: {} terminals loaded", rows.size());
-            directory.replace_all(to_directory(std::move(rows)));
-        } catch (const storage::DatabaseError& e) {
-            log->critical("database: {} (database.url / FLEETWATCH_DATABASE_URL)", e.what());
-            return 1;
-        }
-        wire_directory_hooks(directory, config.database.url);
-        auto w = std::make_unique<storage::PositionWriter>(writer_config(config), *registry);
-        writer = w.get();
-        sink = std::move(w);
-        refresher = std::make_unique<TerminalRefresher>(directory, config.database.url,
-                                                        config.database.refresh_terminals);
-    } else {
-        log->warn("database.url is empty: no terminal can authenticate and nothing is stored");
-        sink = std::make_unique<RefusingSink>();
-    }
-
-    ingest::IngestStats stats(*registry);
-    ingest::ServerOptions server_options = to_server_options(config);
-    server_options.logger = ingest_log;
-    ingest::Server server(server_options, directory, *sink, stats);
+    std::optional<Service> service;
     try {
-        server.start();
-    } catch (const std::exception& e) {
+        service.emplace(config, *registry, ingest_log);
+        service->start();
+    } catch (const ServiceError& e) {
         log->critical("{}", e.what());
-        if (writer != nullptr) writer->stop();
         return 1;
     }
 
     int signal = 0;
     sigwait(&stop_signals, &signal);
     log->info("received {}; stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
-    server.stop();  // no more submits after this
-    if (refresher) refresher->stop();
-    if (writer != nullptr) writer->stop();  // everything accepted is in the database or spool
+    service->stop();  // no more submits, then everything accepted into the database or spool
     log->info("fleetwatch serve stopped");
     spdlog::shutdown();
     return 0;

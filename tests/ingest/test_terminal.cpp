@@ -186,7 +186,8 @@ std::optional<jt808::RegistrationResponse> TestTerminal::register_terminal(std::
     g.model = jt808::as_bytes(kModel);
     g.terminal_id = jt808::as_bytes(kId);
     g.plate_color = 1;
-    g.plate = jt808::as_bytes(plate);
+    const std::vector<std::uint8_t> plate_gbk = jt808::utf8_to_gbk(plate);  // as terminals send it
+    g.plate = plate_gbk;
     const std::uint16_t serial = send_message(g);
     auto r = receive_id(jt808::msg_id::kRegisterResponse);
     if (!r) return std::nullopt;

@@ -1,0 +1,65 @@
+// The running server without the process around it: database, terminal directory, position
+// writer and ingest server, wired from a Config. `fleetwatch serve` owns one (with logging,
+// metrics exposer and signals around it); the integration tests run one in-process against a
+// real PostGIS.
+//
+// Start-up order: migrations -> terminals loaded into the directory -> directory hooks
+// (registration codes saved, `ingest.auto_register` creates vehicles) -> PositionWriter (opens
+// the spool) -> terminal refresher -> ingest server. With `database.url` empty nothing can be
+// stored, so every terminal is refused (0x8100 result 4) and no position is accepted.
+//
+// Stop order (stop(), also the destructor): the server first (no submit after it), then the
+// refresher, then the writer, which flushes everything accepted to PostgreSQL or the spool.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+
+#include "fleetwatch/app/config.hpp"
+
+namespace prometheus {
+class Registry;
+}
+namespace spdlog {
+class logger;
+}
+
+namespace fleetwatch::ingest {
+class Server;
+class TerminalDirectory;
+}  // namespace fleetwatch::ingest
+
+namespace fleetwatch::app {
+
+// Start-up failed; what() says what and which option to look at.
+class ServiceError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+class Service {
+  public:
+    // Prepares everything up to the listening socket: migrates, loads terminals, opens the spool.
+    // Throws ServiceError. The registry must outlive the service.
+    Service(const Config& config, prometheus::Registry& registry,
+            std::shared_ptr<spdlog::logger> ingest_logger = nullptr);
+    ~Service();
+    Service(const Service&) = delete;
+    Service& operator=(const Service&) = delete;
+
+    // Binds ingest.listen and starts serving. Throws ServiceError.
+    void start();
+    // Idempotent; see the header comment for the order.
+    void stop();
+
+    std::uint16_t port() const noexcept;  // the bound port, after start()
+    ingest::Server& server() noexcept;
+    ingest::TerminalDirectory& directory() noexcept;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fleetwatch::app

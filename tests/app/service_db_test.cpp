@@ -1,0 +1,349 @@
+// fleetwatch's server as `fleetwatch serve` wires it (app::Service: directory, PositionWriter,
+// ingest server) against a real PostGIS, driven by scripted terminals over TCP on 127.0.0.1.
+// Each test has its own database (storage_test_db.hpp) and spool directory.
+#include "fleetwatch/app/service.hpp"
+
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fleetwatch/ingest/server.hpp"
+#include "fleetwatch/jt808/text.hpp"
+#include "storage_test_db.hpp"
+#include "test_terminal.hpp"
+
+namespace fleetwatch::app {
+namespace {
+
+using namespace std::chrono_literals;
+using ingest::test::eventually;
+using ingest::test::make_location;
+using ingest::test::TestTerminal;
+namespace id = jt808::msg_id;
+
+const core::CivilTime kGmt8Time{2026, 3, 10, 9, 2, 3};  // 2026-03-10T01:02:03Z
+constexpr const char* kBusPhone = "013900000201";
+constexpr const char* kCarPhone = "013900000101";
+constexpr const char* kUnknownPhone = "013999999999";
+
+class ServiceDb : public storage::testing::DatabaseTest {
+  protected:
+    void SetUp() override {
+        DatabaseTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        migrate_schema();
+        bus_ = std::stoll(scalar(
+            "INSERT INTO vehicles (plate, class, terminal_phone) "
+            "VALUES ('苏AS0201', 'school_bus', '" + std::string(kBusPhone) + "') RETURNING id"));
+        scalar("INSERT INTO vehicles (plate, class, terminal_phone) "
+               "VALUES ('苏AX0101', 'bus', '" + std::string(kCarPhone) + "') RETURNING id");
+        driver_ = std::stoll(scalar(
+            "INSERT INTO drivers (license_no, name, certificate_no) "
+            "VALUES ('320102197512030043', '陈秀英', 'QC320100000003') RETURNING id"));
+        spool_ = std::filesystem::temp_directory_path() /
+                 ("fleetwatch-service-test-" + std::to_string(::getpid()) + "-" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(spool_);
+    }
+    void TearDown() override {
+        service_.reset();
+        std::filesystem::remove_all(spool_);
+        DatabaseTest::TearDown();
+    }
+
+    void start(std::map<std::string, std::string, std::less<>> extra = {}) {
+        ConfigSources sources;
+        sources.getenv = [](const std::string&) -> std::optional<std::string> { return {}; };
+        sources.flags = {{"database.url", conninfo()},
+                         {"ingest.listen", "127.0.0.1:0"},
+                         {"ingest.threads", "2"},
+                         {"metrics.listen", ""},
+                         {"storage.spool_dir", spool_.string()},
+                         {"storage.batch_interval_ms", "20"},
+                         {"log.level", "warn"}};
+        for (auto& [k, v] : extra) sources.flags[k] = v;
+        service_ = std::make_unique<Service>(load_config(sources), *registry_);
+        service_->start();
+    }
+    void restart() {
+        service_.reset();
+        registry_ = std::make_unique<prometheus::Registry>();
+        start();
+    }
+    std::uint16_t port() const { return service_->port(); }
+
+    std::unique_ptr<TestTerminal> logged_in(const char* phone = kBusPhone) {
+        auto t = std::make_unique<TestTerminal>(port(), phone);
+        EXPECT_TRUE(t->connected());
+        EXPECT_TRUE(t->login());
+        return t;
+    }
+    // Sends one message and returns its 0x8001 result (0xFF when no answer).
+    static std::uint8_t acked(TestTerminal& t, std::uint16_t serial, std::uint16_t msg_id) {
+        auto r = t.receive_id(id::kPlatformResponse);
+        if (!r) return 0xFF;
+        EXPECT_EQ(r->ack().reply_serial, serial);
+        EXPECT_EQ(r->ack().reply_msg_id, msg_id);
+        return r->ack().result;
+    }
+    std::uint8_t report(TestTerminal& t, const jt808::Location& l) {
+        return acked(t, t.send_message(l), id::kLocation);
+    }
+    // Waits (bounded) until `sql` yields `expected`, and returns the last value read.
+    std::string wait_for(const std::string& sql, const std::string& expected,
+                         std::chrono::milliseconds timeout = 10s) {
+        std::string last;
+        // As a scalar subquery: no row yet reads as "" instead of failing.
+        eventually([&] { return (last = scalar("SELECT (" + sql + ")")) == expected; }, timeout);
+        return last;
+    }
+
+    core::VehicleId bus_ = 0;
+    long long driver_ = 0;
+    std::filesystem::path spool_;
+    std::unique_ptr<prometheus::Registry> registry_ = std::make_unique<prometheus::Registry>();
+    std::unique_ptr<Service> service_;
+
+  private:
+    using DatabaseTest::SetUp;
+};
+
+std::vector<jt808::Location> minute_by_minute(int n, std::int32_t lat0) {
+    std::vector<jt808::Location> items;
+    for (int i = 0; i < n; ++i) {
+        core::CivilTime c = kGmt8Time;
+        c.minute = i;
+        items.push_back(make_location(lat0 + i, 118'900'000 + i, static_cast<std::uint16_t>(i), c));
+    }
+    return items;
+}
+
+// ---- registration and authentication ----------------------------------------------------------
+
+TEST_F(ServiceDb, KnownTerminalRegistersAndAuthenticatesAndItsCodeIsSaved) {
+    start();
+    TestTerminal t(port(), kBusPhone);
+    const auto reg = t.register_terminal("苏AS0201");
+    ASSERT_TRUE(reg);
+    EXPECT_EQ(reg->result, 0);
+    const std::string code(reg->auth_code.begin(), reg->auth_code.end());
+    EXPECT_GE(code.size(), 8u);
+    EXPECT_EQ(t.authenticate(code), std::optional<std::uint8_t>{0});
+    EXPECT_EQ(wait_for("SELECT auth_code FROM terminals WHERE phone_key = '13900000201'", code),
+              code);
+    EXPECT_EQ(scalar("SELECT vehicle_id FROM terminals WHERE phone_key = '13900000201'"),
+              std::to_string(bus_));
+    EXPECT_EQ(scalar("SELECT model FROM terminals WHERE phone_key = '13900000201'"), "TEST-MODEL");
+}
+
+TEST_F(ServiceDb, TheSavedCodeStillAuthenticatesAfterARestart) {
+    start();
+    std::string code;
+    {
+        TestTerminal t(port(), kBusPhone);
+        const auto reg = t.register_terminal();
+        ASSERT_TRUE(reg);
+        code.assign(reg->auth_code.begin(), reg->auth_code.end());
+    }
+    wait_for("SELECT auth_code FROM terminals WHERE phone_key = '13900000201'", code);
+    restart();
+    TestTerminal again(port(), kBusPhone);
+    EXPECT_EQ(again.authenticate(code), std::optional<std::uint8_t>{0});
+}
+
+TEST_F(ServiceDb, WrongCodeIsRefusedAndItsPositionsAreNotStored) {
+    start();
+    TestTerminal t(port(), kBusPhone);
+    ASSERT_TRUE(t.register_terminal());
+    EXPECT_EQ(t.authenticate("not-the-code"), std::optional<std::uint8_t>{1});
+    EXPECT_EQ(report(t, make_location(32'000'000, 118'800'000, 100, kGmt8Time)), 1);
+    std::this_thread::sleep_for(200ms);  // longer than a batch interval
+    EXPECT_EQ(count("positions"), 0);
+}
+
+TEST_F(ServiceDb, UnknownTerminalIsAnsweredResult4AndCannotAuthenticate) {
+    start();
+    TestTerminal t(port(), kUnknownPhone);
+    const auto reg = t.register_terminal("苏A99999");
+    ASSERT_TRUE(reg);
+    EXPECT_EQ(reg->result, 4);
+    EXPECT_TRUE(reg->auth_code.empty());
+    EXPECT_EQ(t.authenticate("anything"), std::optional<std::uint8_t>{1});
+    EXPECT_EQ(count("SELECT 1 FROM vehicles WHERE plate = '苏A99999'"), 0);
+}
+
+TEST_F(ServiceDb, AutoRegisterCreatesAVehicleForAnUnknownTerminal) {
+    start({{"ingest.auto_register", "true"}});
+    TestTerminal t(port(), kUnknownPhone);
+    const auto reg = t.register_terminal("苏A99999");
+    ASSERT_TRUE(reg);
+    EXPECT_EQ(reg->result, 0);
+    const std::string code(reg->auth_code.begin(), reg->auth_code.end());
+    EXPECT_EQ(t.authenticate(code), std::optional<std::uint8_t>{0});
+    const std::string vehicle =
+        scalar("SELECT id FROM vehicles WHERE plate = '苏A99999' AND phone_key = '13999999999'");
+    EXPECT_EQ(report(t, make_location(32'000'000, 118'800'000, 100, kGmt8Time)), 0);
+    EXPECT_EQ(wait_for("SELECT string_agg(vehicle_id::text, ',') FROM positions", vehicle), vehicle);
+}
+
+TEST_F(ServiceDb, LocationBeforeAuthenticationIsRefusedAndNotStored) {
+    start();
+    TestTerminal t(port(), kBusPhone);
+    EXPECT_EQ(report(t, make_location(32'000'000, 118'800'000, 100, kGmt8Time)), 1);
+    ASSERT_TRUE(t.login());
+    core::CivilTime later = kGmt8Time;
+    later.minute += 1;
+    EXPECT_EQ(report(t, make_location(32'000'001, 118'800'001, 100, later)), 0);
+    // Only the report after authentication arrives.
+    EXPECT_EQ(wait_for("SELECT count(*) FROM positions", "1"), "1");
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(scalar("SELECT to_char(gps_time AT TIME ZONE 'UTC', 'HH24:MI:SS') FROM positions"),
+              "01:03:03");
+}
+
+// ---- positions ----------------------------------------------------------------------------------
+
+TEST_F(ServiceDb, PositionIsStoredWithTheValuesTheTerminalSent) {
+    start();
+    auto t = logged_in();
+    jt808::Location l = make_location(32'061'234, 118'796'543, 653, kGmt8Time, 0x3, 0x1);
+    l.extras.fuel_100ml = 456;
+    l.extras.signal_strength = 20;
+    ASSERT_EQ(report(*t, l), 0);
+    ASSERT_EQ(wait_for("SELECT count(*) FROM positions", "1"), "1");
+    EXPECT_EQ(scalar("SELECT concat_ws(' ', vehicle_id,"
+                     " to_char(gps_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS'),"
+                     " round(ST_Y(geom::geometry)::numeric, 6), round(ST_X(geom::geometry)::numeric, 6),"
+                     " altitude_m, speed_kmh, direction, alarm, status, valid, mileage_km, fuel_l,"
+                     " satellites, signal_strength, source) FROM positions"),
+              std::to_string(bus_) +
+                  " 2026-03-10T01:02:03 32.061234 118.796543 12 65.3 90 1 3 t 1234.5 45.6 9 20 0");
+    // received_at is the server's clock, not the terminal's.
+    EXPECT_EQ(scalar("SELECT abs(extract(epoch FROM received_at - now())) < 30 FROM positions"),
+              "t");
+    EXPECT_EQ(scalar("SELECT ST_SRID(geom::geometry) FROM positions"), "4326");
+}
+
+// Source 3 is a blind-zone back-fill (0x0704 type 1), see core::PositionSource.
+TEST_F(ServiceDb, BatchIsStoredInOrderWithItsSource) {
+    start();
+    auto t = logged_in();
+    const auto items = minute_by_minute(5, 32'000'000);
+    jt808::Buffer body;
+    ASSERT_TRUE(jt808::encode_location_batch(1, items, jt808::Dialect::v2013, body));
+    ASSERT_EQ(acked(*t, t->send(id::kLocationBatch, body), id::kLocationBatch), 0);
+    ASSERT_EQ(wait_for("SELECT count(*) FROM positions", "5"), "5");
+    EXPECT_EQ(scalar("SELECT string_agg(concat(to_char(gps_time AT TIME ZONE 'UTC', 'HH24:MI'), '=',"
+                     " round(ST_Y(geom::geometry)::numeric, 6), '/', source), ' ' ORDER BY gps_time)"
+                     " FROM positions"),
+              "01:00=32.000000/3 01:01=32.000001/3 01:02=32.000002/3 01:03=32.000003/3 "
+              "01:04=32.000004/3");
+}
+
+TEST_F(ServiceDb, RetransmittedReportsAreStoredOnce) {
+    start();
+    auto t = logged_in();
+    const auto l = make_location(32'000'000, 118'800'000, 100, kGmt8Time);
+    jt808::Buffer body;
+    ASSERT_TRUE(jt808::encode_body(l, jt808::Dialect::v2013, body));
+    // The same frame twice (lost ack), then the same report under a new serial, then inside
+    // a blind-zone batch, and once more on a new connection.
+    const auto frames = t->frames(id::kLocation, body, jt808::kMaxBodyBytes);
+    ASSERT_EQ(frames.size(), 1u);
+    ASSERT_TRUE(t->send_raw(frames[0]));
+    ASSERT_TRUE(t->send_raw(frames[0]));
+    for (int i = 0; i < 2; ++i) {
+        auto r = t->receive_id(id::kPlatformResponse);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->ack().result, 0);
+    }
+    EXPECT_EQ(report(*t, l), 0);
+    jt808::Buffer batch;
+    ASSERT_TRUE(jt808::encode_location_batch(1, std::vector{l, l}, jt808::Dialect::v2013, batch));
+    EXPECT_EQ(acked(*t, t->send(id::kLocationBatch, batch), id::kLocationBatch), 0);
+    t.reset();
+    auto again = logged_in();
+    EXPECT_EQ(report(*again, l), 0);
+    service_->stop();  // flushes everything accepted
+    EXPECT_EQ(count("positions"), 1);
+}
+
+TEST_F(ServiceDb, SubPackagedBatchIsReassembledAfterAskingForTheMissingPart) {
+    start({{"ingest.resend_after_ms", "200"}});
+    auto t = logged_in();
+    const auto items = minute_by_minute(12, 31'000'000);
+    jt808::Buffer body;
+    ASSERT_TRUE(jt808::encode_location_batch(1, items, jt808::Dialect::v2013, body));
+    const auto frames = t->frames(id::kLocationBatch, body, 100);
+    ASSERT_GT(frames.size(), 3u);
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        if (i != 2) {
+            ASSERT_TRUE(t->send_raw(frames[i]));
+        }
+    }
+    auto request = t->receive_id(id::kResendRequest, 5s);
+    ASSERT_TRUE(request);
+    const auto decoded = request->decode();
+    ASSERT_TRUE(decoded);
+    const auto* rr = std::get_if<jt808::PlatformResendRequest>(&*decoded);
+    ASSERT_NE(rr, nullptr);
+    EXPECT_EQ(rr->package_ids, std::vector<std::uint16_t>{3});
+    EXPECT_EQ(count("positions"), 0);
+    ASSERT_TRUE(t->send_raw(frames[2]));
+    ASSERT_EQ(wait_for("SELECT count(*) FROM positions", "12"), "12");
+    EXPECT_EQ(scalar("SELECT string_agg(round(ST_Y(geom::geometry)::numeric * 1e6 - 31000000)::text,"
+                     " ',' ORDER BY gps_time) FROM positions"),
+              "0,1,2,3,4,5,6,7,8,9,10,11");
+}
+
+// ---- driver cards -------------------------------------------------------------------------------
+
+TEST_F(ServiceDb, DriverCardInAndOutMakeOneSessionMatchedToTheDriver) {
+    start();
+    auto t = logged_in();
+    const std::string cert = "QC320100000003";
+    const auto name = jt808::utf8_to_gbk("陈秀英");
+    const auto issuer = jt808::utf8_to_gbk("南京市交通运输局");
+    jt808::DriverIdentity in;
+    in.state = 1;
+    in.time = jt808::BcdTime::from_civil(kGmt8Time);
+    in.ic_result = 0;
+    in.driver_name = name;
+    in.certificate_no = jt808::as_bytes(cert);
+    in.issuer = issuer;
+    in.certificate_expiry = core::CivilTime{2030, 1, 1, 0, 0, 0};
+    ASSERT_EQ(acked(*t, t->send_message(in), id::kDriverIdentity), 0);
+    jt808::DriverIdentity out;
+    out.state = 2;
+    core::CivilTime later = kGmt8Time;
+    later.hour = 17;
+    out.time = jt808::BcdTime::from_civil(later);
+    ASSERT_EQ(acked(*t, t->send_message(out), id::kDriverIdentity), 0);
+    const std::string expected = std::to_string(bus_) + " " + std::to_string(driver_) +
+                                 " 陈秀英 QC320100000003 南京市交通运输局 01:02 09:02 card_out";
+    EXPECT_EQ(wait_for("SELECT concat_ws(' ', vehicle_id, driver_id, driver_name, certificate_no,"
+                       " issuer, to_char(card_in_at AT TIME ZONE 'UTC', 'HH24:MI'),"
+                       " to_char(card_out_at AT TIME ZONE 'UTC', 'HH24:MI'), closed_by)"
+                       " FROM driver_card_sessions",
+                       expected),
+              expected);
+}
+
+// ---- shutdown -----------------------------------------------------------------------------------
+
+TEST_F(ServiceDb, StopFlushesEveryAcknowledgedPosition) {
+    start({{"storage.batch_interval_ms", "5000"}, {"storage.batch_size", "100000"}});
+    auto t = logged_in();
+    const auto items = minute_by_minute(30, 30'000'000);
+    for (const auto& l : items) ASSERT_EQ(report(*t, l), 0);
+    service_->stop();
+    EXPECT_EQ(count("positions"), 30);
+}
+
+}  // namespace
+}  // namespace fleetwatch::app
