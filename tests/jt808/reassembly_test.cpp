@@ -93,6 +93,43 @@ TEST(Reassembler, DuplicateFragmentIsIgnoredAndTheFirstCopyKept) {
     EXPECT_EQ(to_hex((*res)->body), "010101020202");
 }
 
+// A fragment whose serial is `serial` (not first_serial + index - 1): the terminal sent other
+// messages between the fragments.
+Fragment gapped(std::uint16_t serial, std::uint16_t index, std::uint16_t total) {
+    Fragment f = fragment(0, index, total);
+    f.frame.header.serial = serial;
+    return f;
+}
+
+TEST(Reassembler, FragmentsWithGapsInTheirSerialsJoinThePendingMessageThatLacksThem) {
+    Reassembler r;
+    add_pending(r, gapped(500, 1, 3));
+    add_pending(r, gapped(503, 2, 3));  // two 0x0200 reports took 501 and 502
+    auto res = add(r, gapped(510, 3, 3));
+    ASSERT_TRUE(res && *res);
+    EXPECT_EQ(to_hex((*res)->body), "010101020202030303");
+    EXPECT_EQ((*res)->header.serial, 500);
+    EXPECT_EQ(r.pending(), 0u);
+}
+
+TEST(Reassembler, GappedFragmentIsNotGuessedIntoOneOfTwoCandidates) {
+    Reassembler r;
+    add_pending(r, gapped(500, 1, 3));
+    add_pending(r, gapped(600, 1, 3));
+    add_pending(r, gapped(650, 2, 3));  // could belong to either: starts a message of its own
+    EXPECT_EQ(r.pending(), 3u);
+    // A fragment whose serial derives package 1 exactly still finds its message.
+    add_pending(r, gapped(601, 2, 3));
+    EXPECT_EQ(r.missing(0x0801, 600), std::vector<std::uint16_t>{3});
+}
+
+TEST(Reassembler, GappedFragmentDoesNotJoinAMessageThatStartedAfterIt) {
+    Reassembler r;
+    add_pending(r, gapped(500, 1, 3));
+    add_pending(r, gapped(499, 3, 3));  // package 3 cannot precede package 1 in serials
+    EXPECT_EQ(r.pending(), 2u);
+}
+
 TEST(Reassembler, SinglePackageMessageCompletesAtOnce) {
     Reassembler r;
     auto res = add(r, fragment(5, 1, 1));

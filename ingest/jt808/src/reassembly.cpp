@@ -20,6 +20,7 @@ Expected<std::optional<ReassembledMessage>> Reassembler::add(const Frame& f, Clo
     const Key key{f.header.msg_id, first_serial};
 
     auto it = pending_.find(key);
+    if (it == pending_.end() && pkg.index > 1) it = find_gapped(f.header, pkg);
     if (it == pending_.end()) {
         if (pending_.size() >= limits_.max_pending_messages) {
             ++stats_.refused;
@@ -71,6 +72,22 @@ Expected<std::optional<ReassembledMessage>> Reassembler::add(const Frame& f, Clo
     drop(it);
     ++stats_.completed;
     return Result{std::move(m)};
+}
+
+std::map<Reassembler::Key, Reassembler::Pending>::iterator Reassembler::find_gapped(
+    const Header& h, PackageInfo pkg) {
+    auto found = pending_.end();
+    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+        const Pending& p = it->second;
+        const auto distance = static_cast<std::uint16_t>(h.serial - it->first.first_serial);
+        if (it->first.msg_id != h.msg_id || p.total != pkg.total || p.have[pkg.index - 1u] ||
+            distance < pkg.index - 1u || distance > kMaxSerialGap) {
+            continue;
+        }
+        if (found != pending_.end()) return pending_.end();  // ambiguous: do not guess
+        found = it;
+    }
+    return found;
 }
 
 void Reassembler::drop(std::map<Key, Pending>::iterator it) {

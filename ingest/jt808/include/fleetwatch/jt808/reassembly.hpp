@@ -1,7 +1,12 @@
 // Sub-package reassembly (JT808.md §1.3).
 //
-// Fragments of one long message share (phone, message id) and carry consecutive serials, so a
-// message is keyed by (phone key, message id, serial of package 1). The caller passes the time
+// Fragments of one long message share (phone, message id) and should carry consecutive serials
+// ([S2013] 7.12), so a message is keyed by (message id, serial of package 1), package 1's serial
+// derived as serial - (index - 1). Real terminals interleave other messages (0x0200 reports)
+// between fragments and so leave gaps (SmallChi's captures do): a package 2..n whose derived key
+// matches nothing joins the one pending message with the same id and total that lacks that
+// index and started at most kMaxSerialGap serials before it; with none or several candidates it
+// starts a message of its own (which then times out). The caller passes the time
 // in (sans-I/O). Limits bound what one peer can make us hold: pending messages, buffered bytes
 // and packages per message. `due_resends` lists messages that stalled, with the missing package
 // indexes to ask for with 0x8003, and drops (with an Error) those past the timeout.
@@ -50,6 +55,9 @@ struct ReassemblyStats {
 class Reassembler {
 public:
     using Clock = std::chrono::steady_clock;
+    // How far (in serials) a later package may be from its message's package 1 when serials
+    // have gaps.
+    static constexpr std::uint16_t kMaxSerialGap = 4096;
 
     explicit Reassembler(ReassemblyLimits limits = {}) : limits_(limits) {}
 
@@ -87,6 +95,8 @@ private:
     };
 
     void drop(std::map<Key, Pending>::iterator it);
+    // The single pending message a package with gapped serials belongs to, or end().
+    std::map<Key, Pending>::iterator find_gapped(const Header& h, PackageInfo pkg);
 
     ReassemblyLimits limits_;
     std::map<Key, Pending> pending_;
