@@ -62,8 +62,8 @@ constexpr OptionDescriptor kOptions[] = {
     {"ingest.max_reassembly_messages", T::integer, "4",
      "sub-packaged messages one session may have in reassembly at once", 1, 256},
     {"ingest.auto_register", T::boolean, "false",
-     "answer 0x0100 from unknown terminals with a code instead of result 4 (API.md); needs a "
-     "vehicle for the phone in the database",
+     "answer 0x0100 from unknown terminals with a code instead of result 4 (API.md): a vehicle "
+     "of class other is created for the phone (plate as reported, or AUTO-<phone>)",
      0, 0},
     // ---- database
     {"database.url", T::text, storage::kDefaultConninfo,
