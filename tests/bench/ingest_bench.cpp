@@ -39,55 +39,11 @@
 #include <thread>
 #include <vector>
 
+#include "counting_allocator.hpp"
 #include "fleetwatch/ingest/server.hpp"
 #include "fleetwatch/jt808/encode.hpp"
 #include "fleetwatch/jt808/frame.hpp"
 #include "fleetwatch/jt808/framer.hpp"
-
-// ---- allocation counter (whole process) -------------------------------------------------------
-// As in jt808_bench.cpp: malloc-based counting operator new/delete. GCC 12 sees the malloc behind
-// operator new through inlining and flags the matching free() (-Wmismatched-new-delete), a false
-// positive for a replaced global allocator.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-
-void* counted_alloc(std::size_t n) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-    throw std::bad_alloc{};
-}
-
-void* counted_aligned_alloc(std::size_t n, std::align_val_t al) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    const auto a = static_cast<std::size_t>(al);
-    const std::size_t rounded = (n + a - 1) / a * a;
-    if (void* p = std::aligned_alloc(a, rounded == 0 ? a : rounded)) return p;
-    throw std::bad_alloc{};
-}
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_alloc(n); }
-void* operator new[](std::size_t n) { return counted_alloc(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new(std::size_t n, std::align_val_t al) { return counted_aligned_alloc(n, al); }
-void* operator new[](std::size_t n, std::align_val_t al) { return counted_aligned_alloc(n, al); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -360,7 +316,7 @@ class Driver {
             if (!measuring && now >= measure_from) {
                 measuring = true;
                 acked_at_start = acked_;
-                allocs_at_start = g_allocations.load();
+                allocs_at_start = fleetwatch::bench::allocation_count();
                 cpu_at_start = server_cpu_seconds();
                 client_cpu_at_start = this_thread_cpu_seconds();
                 r.latency = Latency{};
@@ -368,7 +324,7 @@ class Driver {
             }
             if (now >= measure_to) {
                 r.acked = acked_ - acked_at_start;
-                r.allocations = g_allocations.load() - allocs_at_start;
+                r.allocations = fleetwatch::bench::allocation_count() - allocs_at_start;
                 r.server_cpu = server_cpu_seconds() - cpu_at_start;
                 r.client_cpu = this_thread_cpu_seconds() - client_cpu_at_start;
                 r.seconds = std::chrono::duration<double>(now - measure_from).count();

@@ -24,53 +24,13 @@
 #include <string>
 #include <vector>
 
+#include "counting_allocator.hpp"
 #include "fleetwatch/jt808/decode.hpp"
 #include "fleetwatch/jt808/encode.hpp"
 #include "fleetwatch/jt808/frame.hpp"
 #include "fleetwatch/jt808/framer.hpp"
 #include "fleetwatch/jt808/json.hpp"
 #include "fleetwatch/jt808/messages.hpp"
-
-// ---- counting global allocator ----------------------------------------------------------------
-
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-
-void* counted_alloc(std::size_t n) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-    throw std::bad_alloc{};
-}
-
-void* counted_aligned_alloc(std::size_t n, std::align_val_t al) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    const auto a = static_cast<std::size_t>(al);
-    const std::size_t rounded = (n + a - 1) / a * a;
-    if (void* p = std::aligned_alloc(a, rounded == 0 ? a : rounded)) return p;
-    throw std::bad_alloc{};
-}
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_alloc(n); }
-void* operator new[](std::size_t n) { return counted_alloc(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new(std::size_t n, std::align_val_t al) { return counted_aligned_alloc(n, al); }
-void* operator new[](std::size_t n, std::align_val_t al) { return counted_aligned_alloc(n, al); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -83,15 +43,7 @@ void fail(benchmark::State& state, const std::string& why) {
     state.SkipWithError(why.c_str());
 }
 
-// Reads the allocation counter around the timed loop.
-class AllocationProbe {
-public:
-    AllocationProbe() : start_(g_allocations.load(std::memory_order_relaxed)) {}
-    std::uint64_t count() const { return g_allocations.load(std::memory_order_relaxed) - start_; }
-
-private:
-    std::uint64_t start_;
-};
+using fleetwatch::bench::AllocationProbe;
 
 // Sets allocs_per_frame; for hot-path benchmarks anything but 0 fails the run.
 void report_allocations(benchmark::State& state, const AllocationProbe& probe,
