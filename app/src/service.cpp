@@ -8,6 +8,8 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "fleetwatch/ingest/server.hpp"
 #include "fleetwatch/ingest/stats.hpp"
@@ -170,6 +172,84 @@ class TerminalRefresher {
     std::thread thread_;
 };
 
+// Stores 0x0102 authentications (terminals.authenticated_at, dialect, IMEI, software version)
+// off the I/O threads: the server's callback queues (bounded), a thread saves every second.
+class AuthenticationRecorder {
+  public:
+    static constexpr std::size_t kMaxQueued = 10'000;
+
+    explicit AuthenticationRecorder(std::string conninfo) : hook_conn_(std::move(conninfo)) {
+        thread_ = std::thread([this] { run(); });
+    }
+    ~AuthenticationRecorder() { stop(); }
+
+    void record(ingest::TerminalAuthenticated a) {
+        std::lock_guard lock(mutex_);
+        if (queue_.size() >= kMaxQueued) {
+            ++dropped_;  // the database is away; the next authentication records it again
+            return;
+        }
+        queue_.push_back(std::move(a));
+    }
+    // Saves what is queued and joins.
+    void stop() {
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) return;
+            stopping_ = true;
+        }
+        cv_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+
+  private:
+    void run() {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+            std::vector<ingest::TerminalAuthenticated> batch;
+            batch.swap(queue_);
+            const std::size_t dropped = std::exchange(dropped_, 0);
+            const bool last = stopping_;
+            lock.unlock();
+            if (dropped > 0) {
+                spdlog::warn("serve: {} terminal authentications not recorded (queue full)",
+                             dropped);
+            }
+            save(batch);
+            lock.lock();
+            if (last) return;
+        }
+    }
+    void save(const std::vector<ingest::TerminalAuthenticated>& batch) {
+        for (const auto& a : batch) {
+            storage::TerminalAuthentication row;
+            row.phone_key = a.phone_key;
+            row.authenticated_at = std::chrono::time_point_cast<std::chrono::seconds>(a.at);
+            row.dialect = std::string(jt808::to_string(a.dialect));
+            row.imei = a.imei;
+            row.software_version = a.software_version;
+            try {
+                hook_conn_.with([&](storage::Connection& c) {
+                    storage::save_authentication(c, row);
+                    return 0;
+                });
+            } catch (const storage::DatabaseError& e) {
+                spdlog::warn("serve: cannot record the authentication of {}: {}", a.phone_key,
+                             e.what());
+            }
+        }
+    }
+
+    HookConnection hook_conn_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::vector<ingest::TerminalAuthenticated> queue_;
+    std::size_t dropped_ = 0;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
 storage::PositionWriterConfig writer_config(const Config& c) {
     storage::PositionWriterConfig w;
     w.conninfo = c.database.url;
@@ -216,12 +296,18 @@ struct Service::Impl {
             }
             refresher = std::make_unique<TerminalRefresher>(directory, config.database.url,
                                                             config.database.refresh_terminals);
+            auth_recorder = std::make_unique<AuthenticationRecorder>(config.database.url);
         } else {
             log->warn("database.url is empty: no terminal can authenticate and nothing is stored");
             sink = std::make_unique<RefusingSink>();
         }
         ingest::ServerOptions options = to_server_options(config);
         options.logger = std::move(ingest_logger);
+        if (auth_recorder) {
+            options.on_authenticated = [r = auth_recorder.get()](ingest::TerminalAuthenticated a) {
+                r->record(std::move(a));
+            };
+        }
         server.emplace(std::move(options), directory, *sink, stats);
     }
 
@@ -230,6 +316,7 @@ struct Service::Impl {
         stopped = true;
         server->stop();  // no more submits after this
         if (refresher) refresher->stop();
+        if (auth_recorder) auth_recorder->stop();
         if (writer != nullptr) writer->stop();  // everything accepted is in the database or spool
     }
 
@@ -239,6 +326,7 @@ struct Service::Impl {
     std::unique_ptr<core::EventSink> sink;
     storage::PositionWriter* writer = nullptr;
     std::unique_ptr<TerminalRefresher> refresher;
+    std::unique_ptr<AuthenticationRecorder> auth_recorder;
     std::optional<ingest::Server> server;
     bool stopped = false;
 };

@@ -139,6 +139,24 @@ TEST_F(ServiceDb, KnownTerminalRegistersAndAuthenticatesAndItsCodeIsSaved) {
     EXPECT_EQ(scalar("SELECT vehicle_id FROM terminals WHERE phone_key = '13900000201'"),
               std::to_string(bus_));
     EXPECT_EQ(scalar("SELECT model FROM terminals WHERE phone_key = '13900000201'"), "TEST-MODEL");
+    // The authentication is recorded too (off the I/O threads, within a few seconds).
+    EXPECT_EQ(wait_for("SELECT authenticated_at IS NOT NULL AND"
+                       " abs(extract(epoch FROM authenticated_at - now())) < 60"
+                       " FROM terminals WHERE phone_key = '13900000201'",
+                       "t"),
+              "t");
+}
+
+TEST_F(ServiceDb, A2019TerminalsImeiAndSoftwareVersionAreRecorded) {
+    scalar("UPDATE vehicles SET terminal_phone = '12345678901234567890' WHERE id = " +
+           std::to_string(bus_) + " RETURNING id");
+    start();
+    TestTerminal t(port(), "12345678901234567890", jt808::Dialect::v2019);
+    ASSERT_TRUE(t.login());
+    EXPECT_EQ(wait_for("SELECT concat_ws(' ', dialect, imei, software_version) FROM terminals"
+                       " WHERE phone_key = '12345678901234567890'",
+                       "2019 860000000000001 1.0.0"),
+              "2019 860000000000001 1.0.0");
 }
 
 TEST_F(ServiceDb, TheSavedCodeStillAuthenticatesAfterARestart) {

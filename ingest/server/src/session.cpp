@@ -417,6 +417,18 @@ void Session::handle_authentication(const jt808::Header& h, jt808::Bytes body,
     last_ = reply_to(h);
     server_.on_authenticated(shared_from_this(), phone_key_, previous);
     server_.stats.authentication(AuthenticationResult::ok).Increment();
+    if (server_.options.on_authenticated) {
+        // Printable ASCII only: these are digits and version strings, and they go to a text
+        // column.
+        const auto text = [](jt808::Bytes b) {
+            std::string out;
+            for (const std::uint8_t c : b) out.push_back(c >= 0x20 && c < 0x7F ? static_cast<char>(c) : '?');
+            return out;
+        };
+        server_.options.on_authenticated(TerminalAuthenticated{
+            phone_key_, vehicle_id_, dialect_, text(auth->imei), text(auth->software_version),
+            std::chrono::system_clock::now()});
+    }
     server_.log->debug(
         "terminal authenticated phone={} vehicle={} dialect={} imei={} peer={}", phone_key_,
         vehicle_id_, jt808::to_string(dialect_),

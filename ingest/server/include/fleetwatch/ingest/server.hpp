@@ -68,6 +68,16 @@ struct Limits {
     std::size_t max_pending_registrations = 1024;
 };
 
+// A terminal that just authenticated (0x0102 accepted), for the app to record.
+struct TerminalAuthenticated {
+    std::string phone_key;
+    core::VehicleId vehicle_id = 0;
+    jt808::Dialect dialect = jt808::Dialect::v2013;
+    std::string imei;              // 2019 terminals; empty otherwise
+    std::string software_version;  // 2019 terminals; empty otherwise
+    std::chrono::system_clock::time_point at;
+};
+
 struct ServerOptions {
     // "host:port" or "[v6-host]:port"; port 0 picks a free port (tests).
     std::string listen = "0.0.0.0:6808";
@@ -77,6 +87,9 @@ struct ServerOptions {
     std::function<void(std::size_t)> on_thread_start;
     // nullptr: spdlog's default logger.
     std::shared_ptr<spdlog::logger> logger;
+    // Called on the session's strand after each successful authentication; must not block
+    // (queue the record and store it elsewhere).
+    std::function<void(TerminalAuthenticated)> on_authenticated;
 };
 
 // "host:port" -> (host, port); std::nullopt when malformed.
