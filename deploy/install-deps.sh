@@ -23,8 +23,9 @@ PACKAGES=(
     nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
     # --- code style and static analysis (.clang-format, .clang-tidy)
     clang-format clang-tidy
-    # --- small tools: xxd for hex dumps of fuzz artifacts (scripts use perl, which is essential)
-    xxd
+    # --- small tools: xxd for hex dumps of fuzz artifacts (scripts use perl, which is essential);
+    #     curl for the metrics command scripts/run.sh prints
+    xxd curl
     # --- events and metrics: protobuf 3.21 (proto/, the spool), prometheus-cpp (every stats struct)
     libprotobuf-dev protobuf-compiler prometheus-cpp-dev
     # --- fleet file and storage: yaml-cpp (fleet/), libpqxx 6.4 (storage/ only), Boost 1.74;
@@ -33,6 +34,8 @@ PACKAGES=(
     libyaml-cpp-dev libpqxx-dev libboost1.74-dev postgresql-15 postgresql-15-postgis-3
     #     (ingest/server and `fleetwatch serve` use libboost1.74-dev for Asio, prometheus-cpp-dev
     #     core + pull for /metrics, libspdlog-dev for logs and libyaml-cpp-dev for --config)
+    # --- api/: libsodium (argon2id password hashes, random tokens, SHA-256 of tokens)
+    libsodium-dev
     # --- later: Boost (Asio, Beast, Geometry), libpqxx, PostgreSQL/PostGIS, protobuf, prometheus-cpp
 )
 
