@@ -129,6 +129,9 @@ ensure_database() {
     if [[ -z "$(sql postgres "SELECT 1 FROM pg_roles WHERE rolname = 'fleetwatch'")" ]]; then
         sql postgres "CREATE ROLE fleetwatch LOGIN CREATEDB"
     fi
+    # DROP DATABASE ... WITH (FORCE) (the tests' throwaway databases) must be able to end an
+    # autovacuum worker in that database; that takes pg_signal_backend. (Idempotent.)
+    sql postgres "GRANT pg_signal_backend TO fleetwatch" >/dev/null
     # PostGIS needs a superuser to install; fleetwatch's first migration then finds it there.
     # In template1 first, so that the fleetwatch database (and test databases) inherit it.
     sql template1 "CREATE EXTENSION IF NOT EXISTS postgis"

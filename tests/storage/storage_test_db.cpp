@@ -1,5 +1,8 @@
 #include "storage_test_db.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <unistd.h>
 
 #include <atomic>
@@ -42,12 +45,19 @@ void DatabaseTest::SetUp() {
 void DatabaseTest::TearDown() {
     db_.reset();
     if (name_.empty()) return;
-    try {
-        Connection admin = Database(url_).connect();
-        query_text(admin, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "could not drop " << name_ << ": " << e.what();
+    // A backend of the test may still be closing; retry briefly before calling it a failure.
+    std::string error;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        try {
+            Connection admin = Database(url_).connect();
+            query_text(admin, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+            return;
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
+    ADD_FAILURE() << "could not drop " << name_ << ": " << error;
 }
 
 void DatabaseTest::migrate_schema() { migrate(*db_); }
