@@ -30,7 +30,8 @@
 #                      (default var; logs of the previous run are kept as *.log.1). As root,
 #                      when the postgres user cannot reach DIR (a clone under /root), the
 #                      cluster goes to /var/tmp/fleetwatch-pg-N instead (it says so)
-#   --port-offset N    add N to every port: 6808, 9464 and 55432 (env FLEETWATCH_DEMO_PORT_OFFSET)
+#   --port-offset N    add N to every port: 6808, 8080, 9464 and 55432
+#                      (env FLEETWATCH_DEMO_PORT_OFFSET)
 #   --time-scale X     GPS seconds per wall-clock second while accelerated (default 60)
 #   --replay D         how long (wall clock) the accelerated replay lasts before real time
 #                      (default 10m; 0 = real time from the start)
@@ -41,7 +42,9 @@
 #   -h, --help         this text
 # Environment: JOBS (parallel build jobs; default: all cores). FLEETWATCH_* variables of
 # `fleetwatch serve --help` reach the server (e.g. FLEETWATCH_LOG_LEVEL=debug), except the
-# options run.sh sets itself: database.url, ingest.listen, metrics.listen, storage.spool_dir.
+# options run.sh sets itself: database.url, ingest.listen, http.listen, metrics.listen,
+# storage.spool_dir. The API's first admin gets the password in FLEETWATCH_ADMIN_PASSWORD
+# (default here: fleetwatch-demo; only while the users table is empty).
 # Exit status: 0 after Ctrl-C/SIGTERM or --duration; 1 when something failed (a busy port, a
 # build error, the server or the simulator died: the end of its log is printed); 2 for bad
 # options; 128+signal when interrupted before the demo was up.
@@ -123,6 +126,7 @@ fi
 
 INGEST_PORT=$((6808 + port_offset))
 METRICS_PORT=$((9464 + port_offset))
+HTTP_PORT=$((8080 + port_offset))
 PG_PORT=$((55432 + port_offset))
 FLEETWATCH="${build_dir}/app/fleetwatch"
 SIM="${build_dir}/tools/fleetwatch-sim"
@@ -291,10 +295,11 @@ holder_of() {  # " by NAME (pid PID)" of what listens on port $1, when ss can te
 }
 port_busy() {  # port_busy PORT WHAT
     local n=$((port_offset + 100))
-    die "port $1 ($2) is in use$(holder_of "$1"). Stop that (an earlier run.sh that did not get to clean up?), or choose other ports: ./scripts/run.sh --port-offset ${n} uses $((6808 + n)), $((9464 + n)) and $((55432 + n))."
+    die "port $1 ($2) is in use$(holder_of "$1"). Stop that (an earlier run.sh that did not get to clean up?), or choose other ports: ./scripts/run.sh --port-offset ${n} uses $((6808 + n)), $((8080 + n)), $((9464 + n)) and $((55432 + n))."
 }
 port_in_use "${INGEST_PORT}" && port_busy "${INGEST_PORT}" "JT/T 808, ingest.listen"
 port_in_use "${METRICS_PORT}" && port_busy "${METRICS_PORT}" "metrics, metrics.listen"
+port_in_use "${HTTP_PORT}" && port_busy "${HTTP_PORT}" "HTTP API, http.listen"
 
 # --- the cluster, the schema and the fleet ---------------------------------------------------
 mkdir -p "${var_dir}"
@@ -337,10 +342,12 @@ follow "${serve_log}" "serve | "
 follow "${sim_log}" "sim   | "
 
 step "starting fleetwatch serve (log: $(shown "${serve_log}"))"
+export FLEETWATCH_ADMIN_PASSWORD="${FLEETWATCH_ADMIN_PASSWORD:-fleetwatch-demo}"
 setsid "${FLEETWATCH}" serve \
     --database.url "${DATABASE_URL}" \
     --ingest.listen "0.0.0.0:${INGEST_PORT}" \
     --metrics.listen "0.0.0.0:${METRICS_PORT}" \
+    --http.listen "0.0.0.0:${HTTP_PORT}" \
     --storage.spool_dir "${spool_dir}" \
     </dev/null >>"${serve_log}" 2>&1 &
 serve_pid=$!
@@ -399,6 +406,7 @@ cat <<BANNER
  fleetwatch is running; the simulator drives the fleet of $(shown "${FLEET}")
   simulator         ${sim_plan}
   JT/T 808 server   port ${INGEST_PORT} on every interface (terminals connect here)
+  HTTP API          curl -s http://127.0.0.1:${HTTP_PORT}/api/v1/health   (login admin / \$FLEETWATCH_ADMIN_PASSWORD: README)
   metrics           curl -s http://127.0.0.1:${METRICS_PORT}/metrics | grep -E '^fleetwatch_(ingest|storage)_positions'
   latest positions  ${psql_cmd} -f $(shown "${ROOT}/deploy/latest-positions.sql")
   SQL shell         ${psql_cmd}      (the tables: docs/storage.md)

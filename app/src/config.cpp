@@ -84,6 +84,29 @@ constexpr OptionDescriptor kOptions[] = {
     {"storage.spool_max_bytes", T::integer, "1073741824",
      "spool size limit; beyond it terminals are told to retry (0x8001 result 1)", kMiB,
      std::numeric_limits<std::int64_t>::max()},
+    // ---- http: the REST API (api/)
+    {"http.listen", T::endpoint, "0.0.0.0:8080",
+     "address of the HTTP API (REST under /api/v1), host:port or [v6]:port; empty = disabled", 1,
+     0},
+    {"http.threads", T::integer, "2",
+     "threads of the HTTP server (handlers wait on the database on these)", 1, 256},
+    {"http.max_header_bytes", T::integer, "8192",
+     "largest request line plus headers; more is answered 431 and the connection closed", kKiB,
+     kMiB},
+    {"http.max_body_bytes", T::integer, "1048576",
+     "largest request body; more is answered 413 and the connection closed", kKiB, 256 * kMiB},
+    {"http.request_timeout_s", T::integer, "30",
+     "close a connection whose next request is not complete within this long (keep-alive idle "
+     "included)",
+     1, 3'600},
+    // ---- auth: users and tokens of the HTTP API
+    {"auth.token_ttl_s", T::integer, "43200", "lifetime of a login token (POST /api/v1/auth/login)",
+     60, 30 * 86'400},
+    {"auth.login_max_failures", T::integer, "5",
+     "failed logins per username and per client address within auth.login_window_s before "
+     "further attempts are refused (429)",
+     1, 1'000},
+    {"auth.login_window_s", T::integer, "60", "window of auth.login_max_failures", 1, 86'400},
     // ---- metrics
     {"metrics.listen", T::endpoint, "0.0.0.0:9464",
      "address of the Prometheus /metrics endpoint; empty = disabled", 1, 0},
@@ -320,6 +343,14 @@ Config load_config(const ConfigSources& sources) {
     c.storage.queue_capacity = get_size(c, "storage.queue_capacity");
     c.storage.spool_dir = get_text(c, "storage.spool_dir");
     c.storage.spool_max_bytes = static_cast<std::uint64_t>(get_int(c, "storage.spool_max_bytes"));
+    c.http.listen = get_text(c, "http.listen");
+    c.http.threads = get_size(c, "http.threads");
+    c.http.max_header_bytes = get_size(c, "http.max_header_bytes");
+    c.http.max_body_bytes = get_size(c, "http.max_body_bytes");
+    c.http.request_timeout = std::chrono::seconds(get_int(c, "http.request_timeout_s"));
+    c.auth.token_ttl = std::chrono::seconds(get_int(c, "auth.token_ttl_s"));
+    c.auth.login_max_failures = get_size(c, "auth.login_max_failures");
+    c.auth.login_window = std::chrono::seconds(get_int(c, "auth.login_window_s"));
     c.metrics.listen = get_text(c, "metrics.listen");
     c.log.level = get_text(c, "log.level");
     c.log.format = get_text(c, "log.format");

@@ -8,6 +8,7 @@
 #include "fleetwatch/app/fleet_command.hpp"
 #include "fleetwatch/app/migrate_command.hpp"
 #include "fleetwatch/app/serve_command.hpp"
+#include "fleetwatch/app/user_command.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"fleetwatch — JT/T 808 fleet monitoring for a campus transport service center"};
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
     fleetwatch::app::add_migrate_command(app);
     fleetwatch::app::add_fleet_command(app);
     fleetwatch::app::add_serve_command(app);
+    fleetwatch::app::add_user_command(app);
 
     CLI11_PARSE(app, argc, argv);
 

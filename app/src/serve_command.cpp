@@ -153,8 +153,10 @@ void add_serve_command(CLI::App& app) {
     auto options = std::make_shared<ServeCommandOptions>();
     auto* cmd = app.add_subcommand(
         "serve",
-        "Run the JT/T 808 server: terminals on ingest.listen (6808), Prometheus metrics on "
-        "metrics.listen (9464), positions into PostgreSQL (database.url). Every option below is "
+        "Run the JT/T 808 server: terminals on ingest.listen (6808), the HTTP API on http.listen "
+        "(8080), Prometheus metrics on metrics.listen (9464), positions into PostgreSQL "
+        "(database.url). On the first start the user admin gets FLEETWATCH_ADMIN_PASSWORD (or a "
+        "random password, logged once). Every option below is "
         "also a key in the --config YAML file (section.name) and a FLEETWATCH_SECTION_NAME "
         "variable; flags win over variables, variables over the file.");
     add_config_flags(*cmd, options->sources);

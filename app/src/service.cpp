@@ -3,7 +3,10 @@
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <condition_variable>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -11,6 +14,10 @@
 #include <utility>
 #include <vector>
 
+#include "fleetwatch/api/auth.hpp"
+#include "fleetwatch/api/endpoints.hpp"
+#include "fleetwatch/api/router.hpp"
+#include "fleetwatch/api/server.hpp"
 #include "fleetwatch/ingest/server.hpp"
 #include "fleetwatch/ingest/stats.hpp"
 #include "fleetwatch/ingest/terminal_directory.hpp"
@@ -250,6 +257,39 @@ class AuthenticationRecorder {
     std::thread thread_;
 };
 
+// First start: an empty users table gets `admin` (API.md).
+void ensure_admin(storage::Connection& conn, spdlog::logger& log) {
+    const char* env = std::getenv("FLEETWATCH_ADMIN_PASSWORD");
+    const auto admin = api::ensure_first_admin(conn, env != nullptr ? env : "");
+    if (!admin.created) return;
+    if (admin.generated_password) {
+        log.warn(
+            "created the user admin with the password {} (shown only now; change it with "
+            "`fleetwatch user passwd admin`, or set FLEETWATCH_ADMIN_PASSWORD before the "
+            "first start)",
+            *admin.generated_password);
+    } else {
+        log.info("created the user admin with the password in FLEETWATCH_ADMIN_PASSWORD");
+    }
+}
+
+api::EndpointOptions endpoint_options(const Config& c) {
+    api::EndpointOptions o;
+    o.token_ttl = c.auth.token_ttl;
+    o.login_max_failures = c.auth.login_max_failures;
+    o.login_window = c.auth.login_window;
+    return o;
+}
+
+api::HttpServerOptions http_options(const Config& c) {
+    api::HttpServerOptions o;
+    o.listen = c.http.listen;
+    o.max_header_bytes = c.http.max_header_bytes;
+    o.max_body_bytes = c.http.max_body_bytes;
+    o.request_timeout = c.http.request_timeout;
+    return o;
+}
+
 storage::PositionWriterConfig writer_config(const Config& c) {
     storage::PositionWriterConfig w;
     w.conninfo = c.database.url;
@@ -279,6 +319,7 @@ struct Service::Impl {
                 auto rows = storage::load_terminals(conn);
                 log->info("database: {} terminals loaded", rows.size());
                 directory.replace_all(to_directory(std::move(rows)));
+                ensure_admin(conn, *log);
             } catch (const storage::DatabaseError& e) {
                 throw ServiceError(fmt::format("database: {} (database.url / FLEETWATCH_DATABASE_URL)",
                                                e.what()));
@@ -309,11 +350,46 @@ struct Service::Impl {
             };
         }
         server.emplace(std::move(options), directory, *sink, stats);
+        if (!config.http.listen.empty()) {
+            endpoints =
+                std::make_unique<api::Endpoints>(config.database.url, endpoint_options(config));
+            endpoints->add_routes(router);
+            http_io =
+                std::make_unique<boost::asio::io_context>(static_cast<int>(config.http.threads));
+            http.emplace(*http_io, http_options(config), router);
+        }
+    }
+
+    void start_http() {
+        if (!http) return;
+        http->start();
+        http_work.emplace(http_io->get_executor());
+        for (std::size_t i = 0; i < config.http.threads; ++i) {
+            http_threads.emplace_back([io = http_io.get()] { io->run(); });
+        }
+    }
+
+    // The listener and every connection are closed on their strands; once those closes ran, the
+    // io_context runs out of work and its threads return. A handler still waiting on the
+    // database after 5 s is abandoned (io_context::stop) rather than holding up the shutdown.
+    void stop_http() {
+        if (!http) return;
+        http->stop();
+        http_work.reset();
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
+        while (!http_threads.empty() && !http_io->stopped() &&
+               std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds{10});
+        }
+        http_io->stop();
+        for (auto& t : http_threads) t.join();
+        http_threads.clear();
     }
 
     void stop() {
         if (stopped) return;
         stopped = true;
+        stop_http();     // no request reaches the database after this
         server->stop();  // no more submits after this
         if (refresher) refresher->stop();
         if (auth_recorder) auth_recorder->stop();
@@ -328,6 +404,14 @@ struct Service::Impl {
     std::unique_ptr<TerminalRefresher> refresher;
     std::unique_ptr<AuthenticationRecorder> auth_recorder;
     std::optional<ingest::Server> server;
+    // The HTTP API; the router and endpoints outlive the io_context's handlers (declared first).
+    std::unique_ptr<api::Endpoints> endpoints;
+    api::Router router;
+    std::unique_ptr<boost::asio::io_context> http_io;
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+        http_work;
+    std::optional<api::HttpServer> http;
+    std::vector<std::thread> http_threads;
     bool stopped = false;
 };
 
@@ -344,6 +428,13 @@ void Service::start() {
         throw ServiceError(fmt::format("ingest: cannot listen on {}: {} (ingest.listen)",
                                        impl_->config.ingest.listen, e.what()));
     }
+    try {
+        impl_->start_http();
+    } catch (const std::exception& e) {
+        impl_->server->stop();
+        throw ServiceError(fmt::format("http: cannot listen on {}: {} (http.listen)",
+                                       impl_->config.http.listen, e.what()));
+    }
 }
 
 void Service::stop() {
@@ -351,6 +442,7 @@ void Service::stop() {
 }
 
 std::uint16_t Service::port() const noexcept { return impl_->server->port(); }
+std::uint16_t Service::http_port() const noexcept { return impl_->http ? impl_->http->port() : 0; }
 ingest::Server& Service::server() noexcept { return *impl_->server; }
 ingest::TerminalDirectory& Service::directory() noexcept { return impl_->directory; }
 

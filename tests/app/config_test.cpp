@@ -198,6 +198,26 @@ TEST(Config, FlagsAreParsedByTheCommandLineAndHelpListsEveryOption) {
     }
 }
 
+TEST(Config, HttpAndAuthOptionsHaveTheirDefaultsAndTheirVariables) {
+    const Config d = load_config(sources());
+    EXPECT_EQ(d.http.listen, "0.0.0.0:8080");
+    EXPECT_EQ(d.http.max_header_bytes, 8192u);
+    EXPECT_EQ(d.http.max_body_bytes, 1'048'576u);
+    EXPECT_EQ(d.http.request_timeout, 30s);
+    EXPECT_EQ(d.auth.token_ttl, 12h);
+    EXPECT_EQ(d.auth.login_max_failures, 5u);
+    EXPECT_EQ(d.auth.login_window, 60s);
+    const Config c = load_config(sources({{"FLEETWATCH_HTTP_LISTEN", "127.0.0.1:18080"},
+                                          {"FLEETWATCH_HTTP_MAX_BODY_BYTES", "4096"},
+                                          {"FLEETWATCH_AUTH_TOKEN_TTL_S", "600"}}));
+    EXPECT_EQ(c.http.listen, "127.0.0.1:18080");
+    EXPECT_EQ(c.http.max_body_bytes, 4096u);
+    EXPECT_EQ(c.auth.token_ttl, 600s);
+    EXPECT_EQ(load_config(sources({{"FLEETWATCH_HTTP_LISTEN", ""}})).http.listen, "");
+    EXPECT_EQ(error_of(sources({{"FLEETWATCH_HTTP_LISTEN", "8080"}})),
+              "env FLEETWATCH_HTTP_LISTEN: http.listen: '8080' is not host:port");
+}
+
 TEST(Config, ServerOptionsFollowTheConfiguration) {
     auto s = sources();
     s.flags["ingest.idle_timeout_s"] = "90";

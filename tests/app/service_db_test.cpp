@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 
 #include "fleetwatch/ingest/server.hpp"
 #include "fleetwatch/jt808/text.hpp"
+#include "http_client.hpp"
 #include "storage_test_db.hpp"
 #include "test_terminal.hpp"
 
@@ -61,6 +63,7 @@ class ServiceDb : public storage::testing::DatabaseTest {
         sources.getenv = [](const std::string&) -> std::optional<std::string> { return {}; };
         sources.flags = {{"database.url", conninfo()},
                          {"ingest.listen", "127.0.0.1:0"},
+                         {"http.listen", "127.0.0.1:0"},
                          {"ingest.threads", "2"},
                          {"metrics.listen", ""},
                          {"storage.spool_dir", spool_.string()},
@@ -361,6 +364,27 @@ TEST_F(ServiceDb, StopFlushesEveryAcknowledgedPosition) {
     for (const auto& l : items) ASSERT_EQ(report(*t, l), 0);
     service_->stop();
     EXPECT_EQ(count("positions"), 30);
+}
+
+// The HTTP API runs beside ingest (http.listen), and the first start with an empty users table
+// creates `admin` with FLEETWATCH_ADMIN_PASSWORD.
+TEST_F(ServiceDb, TheHttpApiAnswersAndTheFirstStartCreatesTheAdminFromTheEnvironment) {
+    ::setenv("FLEETWATCH_ADMIN_PASSWORD", "service-test-admin", 1);
+    start();
+    ::unsetenv("FLEETWATCH_ADMIN_PASSWORD");
+    ASSERT_NE(service_->http_port(), 0);
+    EXPECT_EQ(scalar("SELECT username || ' ' || role FROM users"), "admin admin");
+    api::testing::HttpClient c(service_->http_port());
+    EXPECT_EQ(c.get("/api/v1/health").body, R"({"database":true,"status":"ok"})");
+    const auto login = c.post_json("/api/v1/auth/login",
+                                   {{"username", "admin"}, {"password", "service-test-admin"}});
+    ASSERT_EQ(login.status, 200) << login.body;
+    const auto vehicles = c.get("/api/v1/vehicles", login.json()["token"]);
+    ASSERT_EQ(vehicles.status, 200);
+    EXPECT_EQ(vehicles.json()["items"].size(), 2u);
+    service_->stop();  // the API stops first; ingest and the writer after it
+    EXPECT_THROW(api::testing::HttpClient(service_->http_port()).get("/api/v1/health"),
+                 std::exception);
 }
 
 }  // namespace

@@ -6,14 +6,9 @@ set -euo pipefail
 bin="$1"
 repo="$2"
 
-if [[ -z "${FLEETWATCH_TEST_DATABASE_URL:-}" ]]; then
-    if [[ "${FLEETWATCH_REQUIRE_DB:-}" == 1 ]]; then
-        echo "FLEETWATCH_TEST_DATABASE_URL not set but FLEETWATCH_REQUIRE_DB=1; run under scripts/with-postgres.sh" >&2
-        exit 1
-    fi
-    echo "FLEETWATCH_TEST_DATABASE_URL not set; run under scripts/with-postgres.sh"
-    exit 77
-fi
+# shellcheck source=../support/test_db.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/test_db.sh"
+require_test_database
 admin="${FLEETWATCH_TEST_DATABASE_URL}"
 db="fwtest_cli_$$_${RANDOM}"
 work="$(mktemp -d)"

@@ -88,6 +88,18 @@ struct Config {
         std::string spool_dir;
         std::uint64_t spool_max_bytes = 0;
     } storage;
+    struct Http {
+        std::string listen;  // empty: no HTTP server
+        std::size_t threads = 0;
+        std::size_t max_header_bytes = 0;
+        std::size_t max_body_bytes = 0;
+        std::chrono::seconds request_timeout{};
+    } http;
+    struct Auth {
+        std::chrono::seconds token_ttl{};
+        std::size_t login_max_failures = 0;
+        std::chrono::seconds login_window{};
+    } auth;
     struct Metrics {
         std::string listen;  // empty: no exposer
     } metrics;

@@ -8,8 +8,15 @@
 // the spool) -> terminal refresher -> ingest server. With `database.url` empty nothing can be
 // stored, so every terminal is refused (0x8100 result 4) and no position is accepted.
 //
-// Stop order (stop(), also the destructor): the server first (no submit after it), then the
-// refresher, then the writer, which flushes everything accepted to PostgreSQL or the spool.
+// Stop order (stop(), also the destructor): the HTTP API first, then the ingest server (no
+// submit after it), then the refresher, then the writer, which flushes everything accepted to
+// PostgreSQL or the spool.
+//
+// The HTTP API (api/, `http.listen`; empty = none) runs on an io_context of its own with
+// `http.threads` threads, started after the ingest server: its handlers wait on PostgreSQL,
+// and must never delay a terminal's reply. At construction, after the migrations, an empty
+// users table gets the user `admin` (password FLEETWATCH_ADMIN_PASSWORD, else a random one
+// logged once).
 #pragma once
 
 #include <cstdint>
@@ -48,12 +55,13 @@ class Service {
     Service(const Service&) = delete;
     Service& operator=(const Service&) = delete;
 
-    // Binds ingest.listen and starts serving. Throws ServiceError.
+    // Binds ingest.listen, then http.listen, and starts serving. Throws ServiceError.
     void start();
     // Idempotent; see the header comment for the order.
     void stop();
 
-    std::uint16_t port() const noexcept;  // the bound port, after start()
+    std::uint16_t port() const noexcept;       // the bound port, after start()
+    std::uint16_t http_port() const noexcept;  // the HTTP API's port after start(); 0 = none
     ingest::Server& server() noexcept;
     ingest::TerminalDirectory& directory() noexcept;
 

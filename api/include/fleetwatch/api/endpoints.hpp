@@ -1,0 +1,77 @@
+// The /api/v1 endpoints: what each route does, against PostGIS through storage/.
+//
+//   GET  /api/v1/health                   public: {"status":"ok","database":bool}
+//   POST /api/v1/auth/login               public: {"username","password"} ->
+//   {"token","role","expires_at","username"} POST /api/v1/auth/logout              any role:
+//   revokes the token used GET  /api/v1/me                       any role: {"id","username","role"}
+//   GET  /api/v1/users                    admin: items of
+//   {"id","username","role","disabled","created_at"} GET  /api/v1/vehicles                 any
+//   role; a leader sees the vehicles of the convoys they lead GET  /api/v1/vehicles/{id} any role;
+//   another convoy's vehicle is 403 for a leader GET  /api/v1/vehicles/{id}/positions
+//   ?from=&to=&limit=&cursor=, as /vehicles/{id}
+//
+// Handlers run on the HTTP server's threads and use a small pool of database connections
+// (one per concurrently running handler, at most kMaxIdleConnections kept). A database that
+// cannot be reached is 503 `database_unavailable`.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "fleetwatch/api/auth.hpp"
+#include "fleetwatch/api/http.hpp"
+
+namespace fleetwatch::api {
+
+class Router;
+
+struct EndpointOptions {
+    std::chrono::seconds token_ttl{12 * 3600};
+    std::size_t login_max_failures = 5;     // per username and per address ...
+    std::chrono::seconds login_window{60};  // ... within this window -> 429
+    std::size_t positions_default_limit = 1000;
+    std::size_t positions_max_limit = 5000;
+    std::chrono::seconds positions_default_span{24 * 3600};  // `from` when not given: to - span
+};
+
+class Endpoints {
+  public:
+    static constexpr std::size_t kMaxIdleConnections = 8;
+
+    // `conninfo`: libpq connection string; nothing connects until a request needs it.
+    Endpoints(std::string conninfo, EndpointOptions options);
+    ~Endpoints();
+    Endpoints(const Endpoints&) = delete;
+    Endpoints& operator=(const Endpoints&) = delete;
+
+    // Adds every route above and sets the router's authenticator. `this` must outlive the
+    // router's use.
+    void add_routes(Router& router);
+
+    // Bearer token -> caller (nullopt: unknown, expired, or the user is disabled).
+    // Throws ApiError 503 when the database is away.
+    std::optional<Principal> authenticate(std::string_view token);
+
+  private:
+    Response health(Request& r);
+    Response login(Request& r);
+    Response logout(Request& r);
+    Response me(Request& r);
+    Response users(Request& r);
+    Response vehicles(Request& r);
+    Response vehicle(Request& r);
+    Response positions(Request& r);
+    // 404 for an unknown vehicle, 403 when a leader may not see it.
+    void check_vehicle_access(Request& r, std::int64_t vehicle_id);
+
+    struct Pool;
+    std::unique_ptr<Pool> pool_;
+    EndpointOptions options_;
+    LoginLimiter limiter_;
+};
+
+}  // namespace fleetwatch::api

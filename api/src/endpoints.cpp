@@ -1,0 +1,317 @@
+#include "fleetwatch/api/endpoints.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "fleetwatch/api/router.hpp"
+#include "fleetwatch/core/time.hpp"
+#include "fleetwatch/storage/database.hpp"
+#include "fleetwatch/storage/users.hpp"
+#include "fleetwatch/storage/vehicle_queries.hpp"
+
+namespace fleetwatch::api {
+
+using nlohmann::json;
+
+namespace {
+
+core::Timestamp utc_now() {
+    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+ApiError database_unavailable() {
+    return ApiError(503, "database_unavailable", "the database cannot be reached; try again soon")
+        .retry_after(std::chrono::seconds{5});
+}
+
+std::optional<std::int64_t> parse_int(std::string_view s) {
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+json to_json(const storage::VehicleRow& v) {
+    return json{{"id", v.id},
+                {"plate", v.plate},
+                {"plate_color", v.plate_color},
+                {"class", v.vehicle_class},
+                {"terminal_phone", v.terminal_phone ? json(*v.terminal_phone) : json(nullptr)},
+                {"requires_card", v.requires_card},
+                {"convoy_ids", v.convoy_ids},
+                {"created_at", core::format_rfc3339(v.created_at)}};
+}
+
+json to_json(const storage::PositionRow& p) {
+    return json{{"time", core::format_rfc3339(p.time)},
+                {"lat", p.lat},
+                {"lon", p.lon},
+                {"speed_kmh", p.speed_kmh},
+                {"direction", p.direction},
+                {"altitude_m", p.altitude_m},
+                {"alarm", p.alarm},
+                {"status", p.status},
+                {"valid", p.valid},
+                {"mileage_km", p.mileage_km ? json(*p.mileage_km) : json(nullptr)}};
+}
+
+core::Timestamp time_param(const Request& r, std::string_view name, core::Timestamp fallback) {
+    const std::string* v = r.query_param(name);
+    if (v == nullptr || v->empty()) return fallback;
+    const auto t = parse_rfc3339(*v);
+    if (!t) {
+        throw ApiError(400, "invalid_parameter",
+                       std::string(name) + " must be an RFC 3339 time, e.g. 2026-03-10T01:02:03Z",
+                       std::string(name));
+    }
+    return *t;
+}
+
+}  // namespace
+
+// ---- connections ------------------------------------------------------------------------------
+
+struct Endpoints::Pool {
+    explicit Pool(std::string conninfo) : db(std::move(conninfo), std::chrono::seconds{3}) {}
+
+    // Runs f(Connection&) on an idle connection (or a new one). A lost or unreachable database
+    // is ApiError 503; other database errors propagate (500 at the barrier).
+    template <class F>
+    auto with(F&& f) -> decltype(f(std::declval<storage::Connection&>())) {
+        if (db.conninfo().empty()) throw database_unavailable();  // database.url ""
+        std::optional<storage::Connection> conn;
+        {
+            std::lock_guard lock(mutex);
+            if (!idle.empty()) {
+                conn.emplace(std::move(idle.back()));
+                idle.pop_back();
+            }
+        }
+        try {
+            if (!conn || !conn->is_open()) conn.emplace(db.connect());
+            if constexpr (std::is_void_v<decltype(f(*conn))>) {
+                f(*conn);
+                give_back(std::move(*conn));
+            } else {
+                auto result = f(*conn);
+                give_back(std::move(*conn));
+                return result;
+            }
+        } catch (const storage::DatabaseError& e) {
+            if (e.is_connection_error()) {
+                spdlog::warn("api: database: {}", e.what());
+                throw database_unavailable();
+            }
+            throw;
+        }
+    }
+    void give_back(storage::Connection&& c) {
+        std::lock_guard lock(mutex);
+        if (idle.size() < kMaxIdleConnections) idle.push_back(std::move(c));
+    }
+
+    storage::Database db;
+    std::mutex mutex;
+    std::vector<storage::Connection> idle;
+};
+
+// ---- the routes -------------------------------------------------------------------------------
+
+Endpoints::Endpoints(std::string conninfo, EndpointOptions options)
+    : pool_(std::make_unique<Pool>(std::move(conninfo))),
+      options_(options),
+      limiter_(options.login_max_failures, options.login_window) {}
+
+Endpoints::~Endpoints() = default;
+
+void Endpoints::add_routes(Router& router) {
+    const auto bind = [this](Response (Endpoints::*fn)(Request&)) {
+        return [this, fn](Request& r) { return (this->*fn)(r); };
+    };
+    router.add("GET", "/api/v1/health", {}, bind(&Endpoints::health));
+    router.add("POST", "/api/v1/auth/login", {}, bind(&Endpoints::login));
+    router.add("POST", "/api/v1/auth/logout", kAllRoles, bind(&Endpoints::logout));
+    router.add("GET", "/api/v1/me", kAllRoles, bind(&Endpoints::me));
+    router.add("GET", "/api/v1/users", {Role::admin}, bind(&Endpoints::users));
+    router.add("GET", "/api/v1/vehicles", kAllRoles, bind(&Endpoints::vehicles));
+    router.add("GET", "/api/v1/vehicles/{id}", kAllRoles, bind(&Endpoints::vehicle));
+    router.add("GET", "/api/v1/vehicles/{id}/positions", kAllRoles, bind(&Endpoints::positions));
+    router.set_authenticator([this](std::string_view token) { return authenticate(token); });
+}
+
+std::optional<Principal> Endpoints::authenticate(std::string_view token) {
+    if (token.size() > 256) return std::nullopt;
+    const std::string hash = token_sha256(token);
+    const auto user = pool_->with(
+        [&](storage::Connection& c) { return storage::find_token_user(c, hash, utc_now()); });
+    if (!user) return std::nullopt;
+    const auto role = parse_role(user->role);
+    if (!role) return std::nullopt;
+    return Principal{user->id, user->username, *role};
+}
+
+Response Endpoints::health(Request&) {
+    bool database = false;
+    try {
+        pool_->with([](storage::Connection& c) { storage::query_text(c, "SELECT 1"); });
+        database = true;
+    } catch (const std::exception&) {
+        database = false;
+    }
+    return json_response(json{{"status", "ok"}, {"database", database}});
+}
+
+Response Endpoints::login(Request& r) {
+    const json body = r.json_object();
+    const auto field = [&](const char* name) -> std::string {
+        const auto it = body.find(name);
+        if (it == body.end() || !it->is_string()) {
+            throw ApiError(400, "invalid_parameter", std::string(name) + " must be a string", name);
+        }
+        return it->get<std::string>();
+    };
+    const std::string username = field("username");
+    const std::string password = field("password");
+    if (username.size() > 256 || password.size() > 1024) {
+        throw ApiError(400, "invalid_parameter", "username or password too long",
+                       username.size() > 256 ? "username" : "password");
+    }
+    if (const auto wait = limiter_.blocked_for(username, r.remote_address)) {
+        spdlog::warn("api: login for '{}' from {} refused: too many failures", username,
+                     r.remote_address);
+        throw ApiError(
+            429, "too_many_attempts",
+            "too many failed logins; try again in " + std::to_string(wait->count()) + " s")
+            .retry_after(*wait);
+    }
+    std::optional<storage::User> user;
+    if (valid_username(username)) {
+        user = pool_->with([&](storage::Connection& c) { return storage::find_user(c, username); });
+    }
+    const bool ok = user && !user->disabled && verify_password(user->password_hash, password);
+    if (!user) burn_password_verification(password);
+    if (!ok) {
+        limiter_.record_failure(username, r.remote_address);
+        spdlog::info("api: failed login for '{}' from {}", username, r.remote_address);
+        throw ApiError(401, "bad_credentials", "wrong username or password");
+    }
+    limiter_.record_success(username);
+    const std::string token = new_token();
+    const core::Timestamp expires = utc_now() + options_.token_ttl;
+    pool_->with([&](storage::Connection& c) {
+        storage::save_token(c, token_sha256(token), user->id, expires);
+    });
+    r.principal =
+        Principal{user->id, user->username, parse_role(user->role).value_or(Role::leader)};
+    return json_response(json{{"token", token},
+                              {"role", user->role},
+                              {"username", user->username},
+                              {"expires_at", core::format_rfc3339(expires)}});
+}
+
+Response Endpoints::logout(Request& r) {
+    // The router accepted "Bearer TOKEN" (spaces around TOKEN ignored) to get here.
+    std::string_view token = *r.header("authorization");
+    token.remove_prefix(std::min(token.size(), std::size_t{7}));
+    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+    pool_->with([&](storage::Connection& c) { storage::delete_token(c, token_sha256(token)); });
+    Response res;
+    res.status = 204;
+    return res;
+}
+
+Response Endpoints::me(Request& r) {
+    const auto& p = r.caller();
+    return json_response(
+        json{{"id", p.user_id}, {"username", p.username}, {"role", to_string(p.role)}});
+}
+
+Response Endpoints::users(Request&) {
+    const auto rows = pool_->with([](storage::Connection& c) { return storage::list_users(c); });
+    json items = json::array();
+    for (const auto& u : rows) {
+        items.push_back(json{{"id", u.id},
+                             {"username", u.username},
+                             {"role", u.role},
+                             {"disabled", u.disabled},
+                             {"created_at", core::format_rfc3339(u.created_at)}});
+    }
+    return json_response(json{{"items", std::move(items)}, {"next_cursor", nullptr}});
+}
+
+Response Endpoints::vehicles(Request& r) {
+    const auto& p = r.caller();
+    std::optional<std::string> leader;
+    if (p.role == Role::leader) leader = p.username;
+    const auto rows =
+        pool_->with([&](storage::Connection& c) { return storage::list_vehicles(c, leader); });
+    json items = json::array();
+    for (const auto& v : rows) items.push_back(to_json(v));
+    return json_response(json{{"items", std::move(items)}, {"next_cursor", nullptr}});
+}
+
+void Endpoints::check_vehicle_access(Request& r, std::int64_t vehicle_id) {
+    const auto& p = r.caller();
+    const auto [exists, visible] = pool_->with([&](storage::Connection& c) {
+        const bool e = storage::find_vehicle(c, vehicle_id).has_value();
+        const bool v = e && (p.role != Role::leader ||
+                             storage::vehicle_in_leader_convoys(c, vehicle_id, p.username));
+        return std::pair{e, v};
+    });
+    if (!exists) throw ApiError(404, "not_found", "no vehicle " + std::to_string(vehicle_id));
+    if (!visible) {
+        throw ApiError(403, "forbidden",
+                       "vehicle " + std::to_string(vehicle_id) + " is not in a convoy you lead");
+    }
+}
+
+Response Endpoints::vehicle(Request& r) {
+    const auto id = r.id_param("id");
+    check_vehicle_access(r, id);
+    const auto row =
+        pool_->with([&](storage::Connection& c) { return storage::find_vehicle(c, id); });
+    if (!row) throw ApiError(404, "not_found", "no vehicle " + std::to_string(id));
+    return json_response(to_json(*row));
+}
+
+Response Endpoints::positions(Request& r) {
+    const auto id = r.id_param("id");
+    const core::Timestamp to = time_param(r, "to", utc_now() + std::chrono::seconds{1});
+    const core::Timestamp from = time_param(r, "from", to - options_.positions_default_span);
+    if (from >= to) throw ApiError(400, "invalid_parameter", "from must be before to", "from");
+    std::size_t limit = options_.positions_default_limit;
+    if (const std::string* l = r.query_param("limit")) {
+        const auto v = parse_int(*l);
+        if (!v || *v < 1) {
+            throw ApiError(400, "invalid_parameter", "limit must be a positive integer", "limit");
+        }
+        limit = std::min(static_cast<std::size_t>(*v), options_.positions_max_limit);
+    }
+    std::optional<core::Timestamp> after;
+    if (const std::string* c = r.query_param("cursor"); c != nullptr && !c->empty()) {
+        const auto v = parse_int(*c);
+        if (!v)
+            throw ApiError(400, "invalid_parameter", "cursor is not one this server gave",
+                           "cursor");
+        after = core::Timestamp{std::chrono::seconds{*v}};
+    }
+    check_vehicle_access(r, id);
+    auto rows = pool_->with([&](storage::Connection& c) {
+        return storage::list_positions(c, id, from, to, after, limit + 1);
+    });
+    json next = nullptr;
+    if (rows.size() > limit) {
+        rows.resize(limit);
+        next = std::to_string(rows.back().time.time_since_epoch().count());
+    }
+    json items = json::array();
+    for (const auto& p : rows) items.push_back(to_json(p));
+    return json_response(json{{"items", std::move(items)}, {"next_cursor", std::move(next)}});
+}
+
+}  // namespace fleetwatch::api

@@ -1,0 +1,392 @@
+// The /api/v1 endpoints over real HTTP (loopback) against a real PostGIS: a fresh database
+// per test (storage_test_db.hpp), so they run in parallel.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <thread>
+
+#include "fleetwatch/api/auth.hpp"
+#include "fleetwatch/api/endpoints.hpp"
+#include "fleetwatch/api/router.hpp"
+#include "fleetwatch/api/server.hpp"
+#include "fleetwatch/storage/users.hpp"
+#include "http_client.hpp"
+#include "storage_test_db.hpp"
+
+namespace fleetwatch::api {
+namespace {
+
+using nlohmann::json;
+using testing::HttpClient;
+using namespace std::chrono_literals;
+
+constexpr const char* kPassword = "s3cret-pass";
+
+class EndpointsTest : public storage::testing::DatabaseTest {
+  protected:
+    void SetUp() override {
+        DatabaseTest::SetUp();
+        if (IsSkipped()) return;
+        migrate_schema();
+        auto conn = connect();
+        // One hash for every test user: argon2id is deliberately slow.
+        static const std::string hash = hash_password(kPassword);
+        for (const auto& [name, role] :
+             std::vector<std::pair<std::string, std::string>>{{"root", "admin"},
+                                                              {"disp", "dispatcher"},
+                                                              {"boss", "manager"},
+                                                              {"li", "leader"},
+                                                              {"wang", "leader"}}) {
+            storage::create_user(conn, name, role, hash);
+        }
+        seed_fleet();
+        EndpointOptions options;
+        options.login_max_failures = 5;
+        options.login_window = 60s;
+        endpoints_ = std::make_unique<Endpoints>(conninfo(), options);
+        endpoints_->add_routes(router_);
+        HttpServerOptions o;
+        o.listen = "127.0.0.1:0";
+        server_ = std::make_unique<HttpServer>(io_, o, router_);
+        server_->start();
+        thread_ = std::thread([this] { io_.run(); });
+    }
+    void TearDown() override {
+        if (server_) {
+            server_->stop();
+            io_.stop();
+            thread_.join();
+        }
+        server_.reset();
+        endpoints_.reset();
+        DatabaseTest::TearDown();
+    }
+
+    // Vehicles 1 (bus A) and 2 (bus B) in li's convoy, 3 (car) in wang's, 4 (truck) in none.
+    void seed_fleet() {
+        scalar(R"sql(
+            INSERT INTO vehicles (id, plate, class, terminal_phone) VALUES
+              (1, '苏A00001', 'school_bus', '013900000001'), (2, '苏A00002', 'bus', '013900000002'),
+              (3, '苏A00003', 'car', '013900000003'), (4, '苏A00004', 'truck', NULL)
+            RETURNING 1)sql");
+        scalar(R"sql(
+            INSERT INTO routes (id, name, geom) VALUES
+              (1, 'r', ST_GeogFromText('SRID=4326;LINESTRING(118.7 32.0, 118.8 32.1)')) RETURNING 1)sql");
+        scalar(R"sql(
+            INSERT INTO convoys (id, name, leader_username) VALUES (1, 'biology', 'li'),
+              (2, 'geology', 'wang') RETURNING 1)sql");
+        scalar(R"sql(
+            INSERT INTO trips (vehicle_id, route_id, convoy_id, planned_start, planned_end) VALUES
+              (1, 1, 1, '08:00', '10:00'), (2, 1, 1, '08:00', '10:00'),
+              (3, 1, 2, '08:00', '10:00'), (4, 1, NULL, '08:00', '10:00') RETURNING 1)sql");
+    }
+
+    // `n` positions of vehicle 1, one a minute from 2026-03-10T00:00:00Z.
+    void seed_positions(int n) {
+        scalar(
+            "INSERT INTO positions (vehicle_id, gps_time, received_at, geom, altitude_m, "
+            "speed_kmh, "
+            "direction, alarm, status, valid, mileage_km, source) "
+            "SELECT 1, '2026-03-10T00:00:00Z'::timestamptz + i * interval '1 minute', now(), "
+            "ST_GeogFromText('SRID=4326;POINT(118.78 32.05)'), 12, 40.5, 90, 0, 3, true, 100 + i, "
+            "0 "
+            "FROM generate_series(0, $1 - 1) AS i RETURNING 1",
+            {std::to_string(n)});
+    }
+
+    std::string login(HttpClient& c, const std::string& user) {
+        const auto r =
+            c.post_json("/api/v1/auth/login", {{"username", user}, {"password", kPassword}});
+        EXPECT_EQ(r.status, 200) << r.body;
+        return r.json().value("token", "");
+    }
+
+    std::uint16_t port() const { return server_->port(); }
+
+    Router router_;
+    std::unique_ptr<Endpoints> endpoints_;
+    boost::asio::io_context io_;
+    std::unique_ptr<HttpServer> server_;
+    std::thread thread_;
+};
+
+std::vector<std::int64_t> ids_of(const json& list) {
+    std::vector<std::int64_t> out;
+    for (const auto& v : list["items"]) out.push_back(v["id"].get<std::int64_t>());
+    return out;
+}
+
+TEST_F(EndpointsTest, HealthNeedsNoTokenAndReportsTheDatabase) {
+    HttpClient c(port());
+    const auto r = c.get("/api/v1/health");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.json(), (json{{"status", "ok"}, {"database", true}}));
+}
+
+TEST_F(EndpointsTest, LoginGivesATokenRoleAndExpiryThatOpenMe) {
+    HttpClient c(port());
+    const auto r =
+        c.post_json("/api/v1/auth/login", {{"username", "disp"}, {"password", kPassword}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto j = r.json();
+    EXPECT_EQ(j["role"], "dispatcher");
+    EXPECT_EQ(j["token"].get<std::string>().size(), 43u);
+    EXPECT_TRUE(parse_rfc3339(j["expires_at"].get<std::string>()));
+    const auto me = c.get("/api/v1/me", j["token"]);
+    EXPECT_EQ(me.status, 200);
+    EXPECT_EQ(me.json()["username"], "disp");
+    EXPECT_EQ(me.json()["role"], "dispatcher");
+    // Only the hash is stored.
+    EXPECT_EQ(count("SELECT 1 FROM api_tokens WHERE token_sha256 = '" +
+                    token_sha256(j["token"].get<std::string>()) + "'"),
+              1);
+}
+
+TEST_F(EndpointsTest, WrongPasswordAndUnknownUserGetTheSame401) {
+    HttpClient c(port());
+    const auto wrong =
+        c.post_json("/api/v1/auth/login", {{"username", "li"}, {"password", "nope-nope"}});
+    const auto unknown =
+        c.post_json("/api/v1/auth/login", {{"username", "ghost"}, {"password", kPassword}});
+    EXPECT_EQ(wrong.status, 401);
+    EXPECT_EQ(unknown.status, 401);
+    EXPECT_EQ(wrong.error_code(), "bad_credentials");
+    EXPECT_EQ(wrong.body, unknown.body);
+}
+
+TEST_F(EndpointsTest, LoginValidatesItsBody) {
+    HttpClient c(port());
+    EXPECT_EQ(c.request("POST", "/api/v1/auth/login", "{\"username\":").error_code(), "bad_json");
+    const auto r = c.post_json("/api/v1/auth/login", {{"username", 5}, {"password", "x"}});
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.error_code(), "invalid_parameter");
+    EXPECT_EQ(r.json()["error"]["field"], "username");
+    EXPECT_EQ(c.post_json("/api/v1/auth/login", {{"username", "li"}}).json()["error"]["field"],
+              "password");
+    // Deeply nested JSON within the body limit neither crashes nor blocks the server.
+    const std::string deep =
+        "{\"username\":" + std::string(400'000, '[') + std::string(400'000, ']') + "}";
+    const auto nested = c.request("POST", "/api/v1/auth/login", deep);
+    EXPECT_EQ(nested.status, 400);
+    EXPECT_EQ(nested.json()["error"]["field"], "username");
+    EXPECT_EQ(c.get("/api/v1/health").status, 200);
+}
+
+TEST_F(EndpointsTest, EveryProtectedRouteIs401WithoutAValidToken) {
+    HttpClient c(port());
+    for (const auto& r : router_.routes()) {
+        if (r.roles.empty()) continue;
+        std::string target = r.pattern;
+        if (const auto at = target.find("{id}"); at != std::string::npos)
+            target.replace(at, 4, "1");
+        for (const std::string token : {"", "not-a-token"}) {
+            const auto res = c.request(r.method, target, {}, token);
+            EXPECT_EQ(res.status, 401) << r.method << " " << target;
+            EXPECT_EQ(res.error_code(), "unauthenticated") << r.method << " " << target;
+        }
+    }
+}
+
+TEST_F(EndpointsTest, AnExpiredTokenIs401) {
+    HttpClient c(port());
+    const std::string token = login(c, "root");
+    scalar("UPDATE api_tokens SET expires_at = now() - interval '1 second' RETURNING 1");
+    EXPECT_EQ(c.get("/api/v1/me", token).status, 401);
+}
+
+TEST_F(EndpointsTest, LogoutRevokesTheToken) {
+    HttpClient c(port());
+    const std::string token = login(c, "boss");
+    EXPECT_EQ(c.request("POST", "/api/v1/auth/logout", {}, token).status, 204);
+    EXPECT_EQ(c.get("/api/v1/me", token).status, 401);
+}
+
+TEST_F(EndpointsTest, ADisabledUserCannotLogInAndTheirTokensStopWorking) {
+    HttpClient c(port());
+    const std::string token = login(c, "boss");
+    auto conn = connect();
+    ASSERT_TRUE(storage::set_disabled(conn, "boss", true));
+    EXPECT_EQ(c.get("/api/v1/me", token).status, 401);
+    EXPECT_EQ(
+        c.post_json("/api/v1/auth/login", {{"username", "boss"}, {"password", kPassword}}).status,
+        401);
+}
+
+TEST_F(EndpointsTest, OnlyAnAdminListsUsersAndNeverSeesPasswords) {
+    HttpClient c(port());
+    for (const char* who : {"disp", "boss", "li"}) {
+        const auto r = c.get("/api/v1/users", login(c, who));
+        EXPECT_EQ(r.status, 403) << who;
+        EXPECT_EQ(r.error_code(), "forbidden") << who;
+    }
+    const auto r = c.get("/api/v1/users", login(c, "root"));
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.json()["items"].size(), 5u);
+    EXPECT_EQ(r.body.find("argon2"), std::string::npos);
+    EXPECT_EQ(r.body.find("password"), std::string::npos);
+}
+
+TEST_F(EndpointsTest, EveryRoleButLeaderSeesEveryVehicle) {
+    HttpClient c(port());
+    for (const char* who : {"root", "disp", "boss"}) {
+        const auto r = c.get("/api/v1/vehicles", login(c, who));
+        ASSERT_EQ(r.status, 200) << who;
+        EXPECT_EQ(ids_of(r.json()), (std::vector<std::int64_t>{1, 2, 3, 4})) << who;
+        EXPECT_TRUE(r.json()["next_cursor"].is_null());
+    }
+    const auto one = c.get("/api/v1/vehicles/1", login(c, "disp")).json();
+    EXPECT_EQ(one["plate"], "苏A00001");
+    EXPECT_EQ(one["class"], "school_bus");
+    EXPECT_EQ(one["terminal_phone"], "013900000001");
+    EXPECT_EQ(one["convoy_ids"], json::array({1}));
+}
+
+TEST_F(EndpointsTest, ALeaderSeesOnlyTheVehiclesOfTheConvoysTheyLead) {
+    HttpClient c(port());
+    const std::string li = login(c, "li");
+    EXPECT_EQ(ids_of(c.get("/api/v1/vehicles", li).json()), (std::vector<std::int64_t>{1, 2}));
+    EXPECT_EQ(c.get("/api/v1/vehicles/2", li).status, 200);
+    for (const char* other :
+         {"/api/v1/vehicles/3", "/api/v1/vehicles/4", "/api/v1/vehicles/3/positions"}) {
+        const auto r = c.get(other, li);
+        EXPECT_EQ(r.status, 403) << other;
+        EXPECT_EQ(r.error_code(), "forbidden") << other;
+    }
+    const std::string wang = login(c, "wang");
+    EXPECT_EQ(ids_of(c.get("/api/v1/vehicles", wang).json()), (std::vector<std::int64_t>{3}));
+    EXPECT_EQ(c.get("/api/v1/vehicles/99", li).status, 404);
+    EXPECT_EQ(c.get("/api/v1/vehicles/abc", li).status, 404);
+}
+
+TEST_F(EndpointsTest, PositionsComePagedByCursorWithTheApiFieldNames) {
+    seed_positions(25);
+    HttpClient c(port());
+    const std::string token = login(c, "li");
+    // Offsets are honoured: 08:00-08:05 at +08:00 is 00:00-00:05 UTC.
+    const auto local = c.get(
+        "/api/v1/vehicles/1/"
+        "positions?from=2026-03-10T08:00:00%2B08:00&to=2026-03-10T08:05:00%2B08:00",
+        token);
+    ASSERT_EQ(local.status, 200) << local.body;
+    EXPECT_EQ(local.json()["items"].size(), 5u);
+
+    std::vector<std::string> times;
+    std::string cursor;
+    int pages = 0;
+    const std::string all =
+        "/api/v1/vehicles/1/positions?from=2026-03-10T00:00:00Z&to=2026-03-10T01:00:00Z";
+    do {
+        const auto r =
+            c.get(all + "&limit=10" + (cursor.empty() ? "" : "&cursor=" + cursor), token);
+        ASSERT_EQ(r.status, 200) << r.body;
+        const auto j = r.json();
+        for (const auto& p : j["items"]) times.push_back(p["time"]);
+        cursor = j["next_cursor"].is_null() ? "" : j["next_cursor"].get<std::string>();
+        ++pages;
+    } while (!cursor.empty() && pages < 10);
+    EXPECT_EQ(pages, 3);
+    ASSERT_EQ(times.size(), 25u);
+    EXPECT_EQ(times.front(), "2026-03-10T00:00:00Z");
+    EXPECT_EQ(times.back(), "2026-03-10T00:24:00Z");
+
+    const auto first = c.get(all + "&limit=1", token).json()["items"][0];
+    EXPECT_NEAR(first["lat"].get<double>(), 32.05, 1e-9);
+    EXPECT_NEAR(first["lon"].get<double>(), 118.78, 1e-9);
+    EXPECT_EQ(first["speed_kmh"], 40.5);
+    EXPECT_EQ(first["direction"], 90);
+    EXPECT_EQ(first["altitude_m"], 12);
+    EXPECT_EQ(first["alarm"], 0);
+    EXPECT_EQ(first["status"], 3);
+    EXPECT_EQ(first["valid"], true);
+    EXPECT_EQ(first["mileage_km"], 100.0);
+}
+
+TEST_F(EndpointsTest, PositionParametersAreValidated) {
+    HttpClient c(port());
+    const std::string token = login(c, "root");
+    const auto field_of = [&](const std::string& q) {
+        const auto r = c.get("/api/v1/vehicles/1/positions?" + q, token);
+        EXPECT_EQ(r.status, 400) << q;
+        EXPECT_EQ(r.error_code(), "invalid_parameter") << q;
+        return r.json()["error"].value("field", "");
+    };
+    EXPECT_EQ(field_of("from=yesterday"), "from");
+    EXPECT_EQ(field_of("to=2026-13-01T00:00:00Z"), "to");
+    EXPECT_EQ(field_of("from=2026-03-10T01:00:00Z&to=2026-03-10T00:00:00Z"), "from");
+    EXPECT_EQ(field_of("limit=0"), "limit");
+    EXPECT_EQ(field_of("limit=ten"), "limit");
+    EXPECT_EQ(field_of("cursor=%27%3B%20DROP%20TABLE%20positions%3B--"), "cursor");
+    EXPECT_EQ(c.get("/api/v1/vehicles/1/positions?limit=999999", token).status, 200);  // capped
+}
+
+TEST_F(EndpointsTest, SqlLookingLoginsChangeNothing) {
+    HttpClient c(port());
+    const auto users_before = scalar(
+        "SELECT string_agg(username || role || password_hash, ',' "
+        "ORDER BY username) FROM users");
+    for (const auto& [u, p] : std::vector<std::pair<std::string, std::string>>{
+             {"root' OR '1'='1", "x"},
+             {"root'; DROP TABLE users; --", "x"},
+             {"root", "' OR 1=1 --"},
+             {"li\"; UPDATE users SET role='admin' --", "'); DELETE FROM api_tokens; --"}}) {
+        const auto r = c.post_json("/api/v1/auth/login", {{"username", u}, {"password", p}});
+        EXPECT_EQ(r.status, 401) << u;
+        EXPECT_EQ(r.error_code(), "bad_credentials") << u;
+    }
+    EXPECT_EQ(scalar("SELECT string_agg(username || role || password_hash, ',' ORDER BY username) "
+                     "FROM users"),
+              users_before);
+    EXPECT_EQ(count("api_tokens"), 0);
+    EXPECT_EQ(count("vehicles"), 4);
+}
+
+TEST_F(EndpointsTest, BruteForceLoginIs429WithRetryAfterEvenForTheRightPassword) {
+    HttpClient c(port());
+    for (int i = 0; i < 5; ++i) {
+        const auto r =
+            c.post_json("/api/v1/auth/login",
+                        {{"username", "root"}, {"password", "guess" + std::to_string(i)}});
+        EXPECT_EQ(r.status, 401) << i;
+    }
+    const auto blocked =
+        c.post_json("/api/v1/auth/login", {{"username", "root"}, {"password", kPassword}});
+    EXPECT_EQ(blocked.status, 429);
+    EXPECT_EQ(blocked.error_code(), "too_many_attempts");
+    ASSERT_TRUE(blocked.headers.count("retry-after"));
+    const int wait = std::stoi(blocked.headers.at("retry-after"));
+    EXPECT_GT(wait, 0);
+    EXPECT_LE(wait, 60);
+    EXPECT_EQ(count("api_tokens"), 0);  // nothing issued
+    // The address is blocked too: another name from here waits as well.
+    EXPECT_EQ(
+        c.post_json("/api/v1/auth/login", {{"username", "disp"}, {"password", kPassword}}).status,
+        429);
+}
+
+TEST_F(EndpointsTest, OversizedAndMalformedBodiesChangeNothing) {
+    HttpClient c(port());
+    const auto big = c.request("POST", "/api/v1/auth/login", std::string(2 * 1024 * 1024, 'x'));
+    EXPECT_EQ(big.status, 413);
+    HttpClient c2(port());
+    EXPECT_EQ(c2.request("POST", "/api/v1/auth/login", "\xff\xfe{").status, 400);
+    EXPECT_EQ(count("api_tokens"), 0);
+}
+
+TEST_F(EndpointsTest, TheFirstAdminIsCreatedOnlyInAnEmptyUsersTable) {
+    auto conn = connect();
+    EXPECT_FALSE(ensure_first_admin(conn, "whatever1").created);  // users exist
+    scalar("DELETE FROM users RETURNING 1");
+    const auto made = ensure_first_admin(conn, "");
+    EXPECT_TRUE(made.created);
+    ASSERT_TRUE(made.generated_password);
+    EXPECT_EQ(made.generated_password->size(), 16u);
+    EXPECT_FALSE(ensure_first_admin(conn, "").created);
+    HttpClient c(port());
+    const auto r = c.post_json("/api/v1/auth/login",
+                               {{"username", "admin"}, {"password", *made.generated_password}});
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.json()["role"], "admin");
+}
+
+}  // namespace
+}  // namespace fleetwatch::api
