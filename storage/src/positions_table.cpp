@@ -116,6 +116,15 @@ PositionsTable::PositionsTable(const std::string& conninfo, std::chrono::seconds
     if (statement_timeout.count() > 0) {
         tx.exec("SET statement_timeout = " + std::to_string(statement_timeout.count() * 1000));
     }
+    // A commit lets the writer forget a batch (and delete its spool segment), so it must be
+    // durable when it returns. With synchronous_commit = off on the server (a throughput
+    // setting some installations use) it returns before the WAL is written, and a crash of
+    // PostgreSQL loses the last commits: acknowledged positions, gone. This session asks for
+    // the default back; every other value (local, remote_write, remote_apply) already waits
+    // for the local WAL flush and is left alone.
+    tx.exec(
+        "SELECT set_config('synchronous_commit', 'on', false) "
+        "WHERE current_setting('synchronous_commit') = 'off'");
 }
 
 void PositionsTable::ensure_partitions(std::span<const core::Position> positions) {
