@@ -21,8 +21,9 @@
 # The cluster, the server and the simulators are always stopped and the directory removed.
 #
 # Environment (optional): OUTAGE_S (30), LOAD_RATE (400), SIM_SECONDS (60), PG_STOP_MODE (fast;
-# `immediate` = pg_ctl -m immediate, a crash of PostgreSQL: the cluster then runs with fsync and
-# synchronous_commit on), KEEP_TMP=1 (leave the temporary directory, logs included).
+# `immediate` = pg_ctl -m immediate, a crash of PostgreSQL without a shutdown checkpoint), PG_FSYNC
+# (0; 1 = the cluster with fsync and synchronous_commit on), KEEP_TMP=1 (leave the temporary
+# directory, logs included).
 set -euo pipefail
 
 (($# == 3)) || { echo "usage: pg_outage_test.sh FLEETWATCH FLEETWATCH_SIM REPO_DIR" >&2; exit 2; }
@@ -116,12 +117,13 @@ free_port() {
 }
 
 # ---- PostgreSQL ------------------------------------------------------------------------------
-# fsync off (pg.sh --no-fsync: fsync, synchronous_commit, full_page_writes off): a throwaway
-# cluster, and a fast shutdown writes everything committed. An immediate stop is a crash of
-# PostgreSQL: with synchronous_commit off it loses the last commits by design (they were still in
-# its WAL buffers), so that mode runs with the durable defaults.
+# pg.sh --no-fsync: fsync, synchronous_commit and full_page_writes off, a throwaway cluster. A
+# fast stop writes everything committed. An immediate stop is a crash of PostgreSQL (not of the
+# machine: what reached the kernel survives without fsync); with synchronous_commit off it would
+# lose the last commits, still in its WAL buffers, which is why the position writer turns
+# synchronous_commit back on for its own connections. PG_FSYNC=1 runs the cluster durable.
 pg_opts=(--no-fsync)
-[[ "${PG_STOP_MODE:-fast}" == fast ]] || pg_opts=()
+[[ "${PG_FSYNC:-0}" == 1 ]] && pg_opts=()
 for _ in $(seq 1 10); do
     pg_port="$(free_port)" || fail "no free port"
     if "${pg_sh}" start --dir "${pgdir}" --port "${pg_port}" "${pg_opts[@]}" >"${tmp}/pg-start.log" 2>&1; then
