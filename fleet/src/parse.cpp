@@ -10,13 +10,6 @@
 namespace fleetwatch::fleet::detail {
 namespace {
 
-int two_digits(std::string_view s, std::size_t at) {
-    if (at + 2 > s.size() || !std::isdigit(static_cast<unsigned char>(s[at])) ||
-        !std::isdigit(static_cast<unsigned char>(s[at + 1])))
-        return -1;
-    return (s[at] - '0') * 10 + (s[at + 1] - '0');
-}
-
 // Calls `row(object, index)` for each mapping in the sequence `key` of `parent`; a row that is
 // not a mapping is reported and still counted (`row` gets nullptr) so indexes stay aligned.
 template <typename Row>
@@ -57,67 +50,17 @@ std::optional<geo::Datum> read_crs(Object& o) {
 // ---------------------------------------------------------------------------------------------
 // Times and dates
 
-std::optional<int> parse_clock(const std::string& text, bool allow_24) {
-    if (text.size() != 5 || text[2] != ':') return std::nullopt;
-    const int h = two_digits(text, 0);
-    const int m = two_digits(text, 3);
-    if (h < 0 || m < 0 || m > 59) return std::nullopt;
-    if (h == 24 && m == 0 && allow_24) return 24 * 60;
-    if (h > 23) return std::nullopt;
-    return h * 60 + m;
-}
-
-bool is_date(const std::string& text) {
-    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
-    const int c = two_digits(text, 0);
-    const int y = two_digits(text, 2);
-    const int mo = two_digits(text, 5);
-    const int d = two_digits(text, 8);
-    if (c < 0 || y < 0 || mo < 0 || d < 0) return false;
-    return core::is_valid(core::CivilTime{c * 100 + y, mo, d, 0, 0, 0});
-}
-
 std::optional<TripTime> parse_trip_time(const std::string& text) {
-    if (auto clock = parse_clock(text, false)) return TripTime{true, *clock, 0, false};
-    // YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM|-HH:MM]
-    if (text.size() < 16 || (text[10] != 'T' && text[10] != ' ')) return std::nullopt;
-    const std::string date = text.substr(0, 10);
-    if (!is_date(date)) return std::nullopt;
-    const auto clock = parse_clock(text.substr(11, 5), false);
-    if (!clock) return std::nullopt;
-    std::size_t at = 16;
-    int second = 0;
-    if (at < text.size() && text[at] == ':') {
-        second = two_digits(text, at + 1);
-        if (second < 0 || second > 59) return std::nullopt;
-        at += 3;
-    }
-    TripTime t;
-    t.daily = false;
-    std::int64_t offset_s = 0;
-    if (at < text.size()) {
-        const std::string_view zone = std::string_view(text).substr(at);
-        if (zone == "Z") {
-            t.has_offset = true;
-        } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
-            const int oh = two_digits(zone, 1);
-            const int om = two_digits(zone, 4);
-            if (oh < 0 || oh > 23 || om < 0 || om > 59) return std::nullopt;
-            offset_s = (zone[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
-            t.has_offset = true;
-        } else {
-            return std::nullopt;
-        }
-    }
-    const core::CivilTime civil{std::stoi(text.substr(0, 4)),
-                                std::stoi(text.substr(5, 2)),
-                                std::stoi(text.substr(8, 2)),
-                                *clock / 60,
-                                *clock % 60,
-                                second};
-    t.seconds =
-        core::to_timestamp(civil, std::chrono::seconds{offset_s}).time_since_epoch().count();
-    return t;
+    if (auto clock = core::parse_clock(text)) return TripTime{true, *clock, 0, false};
+    const auto t = core::parse_date_time(text);
+    if (!t) return std::nullopt;
+    TripTime out;
+    out.daily = false;
+    out.has_offset = t->offset.has_value();
+    out.seconds = core::to_timestamp(t->civil, t->offset.value_or(std::chrono::seconds{0}))
+                      .time_since_epoch()
+                      .count();
+    return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,7 +202,7 @@ Driver read_driver(Object& o) {
 std::string read_date(Object& o, const char* key, Need need) {
     const auto text = o.text(key, need);
     if (!text) return {};
-    if (!is_date(*text)) {
+    if (!core::parse_date(*text)) {
         o.problem(key, "\"" + *text + "\" is not a date (YYYY-MM-DD)");
         return {};
     }
@@ -279,8 +222,8 @@ std::vector<TimeWindow> read_windows(Object& o, const char* key) {
         const int line = Reader::line_of(seq[i], o.line_of(key));
         const std::string text = seq[i].IsScalar() ? seq[i].Scalar() : std::string();
         const auto dash = text.find('-');
-        const auto start = dash == 5 ? parse_clock(text.substr(0, 5), false) : std::nullopt;
-        const auto end = dash == 5 ? parse_clock(text.substr(6), true) : std::nullopt;
+        const auto start = dash == 5 ? core::parse_clock(text.substr(0, 5)) : std::nullopt;
+        const auto end = dash == 5 ? core::parse_clock(text.substr(6), true) : std::nullopt;
         if (!start || !end) {
             o.reader().problem(line, path,
                                "\"" + text + "\" is not a window \"HH:MM-HH:MM\" (local time)");

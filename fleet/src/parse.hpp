@@ -17,13 +17,9 @@ void read_fleet(Reader& reader, const YAML::Node& root, Fleet& fleet);
 // the law (with the school-bus maximum for drivers of school buses).
 void validate_fleet(Reader& reader, const Fleet& fleet);
 
-// "HH:MM" -> minutes since midnight; "24:00" only when `allow_24`.
-std::optional<int> parse_clock(const std::string& text, bool allow_24);
-// "YYYY-MM-DD", a real calendar date.
-bool is_date(const std::string& text);
-
-// A trip time: "HH:MM" (every day) or an RFC 3339 date-time ("2026-03-10T08:00:00+08:00"; the
-// offset may be omitted, then the time is local to the fleet's timezone).
+// A trip time: "HH:MM" (every day) or a date-time (core::parse_date_time:
+// "2026-03-10T08:00:00+08:00"; the offset may be omitted, then the time is local to the fleet's
+// timezone).
 struct TripTime {
     bool daily = true;
     int minutes = 0;           // daily: minutes since midnight

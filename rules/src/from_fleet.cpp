@@ -1,6 +1,5 @@
 #include "fleetwatch/rules/from_fleet.hpp"
 
-#include <charconv>
 #include <map>
 
 namespace fleetwatch::rules {
@@ -19,54 +18,11 @@ VehicleClass to_class(fleet::VehicleClass c) {
 
 geo::LatLon ll(core::GeoPoint p) { return geo::to_lat_lon(p); }
 
-int number(std::string_view s, std::size_t at, std::size_t len) {
-    int v = -1;
-    if (at + len > s.size()) return -1;
-    const auto r = std::from_chars(s.data() + at, s.data() + at + len, v);
-    return r.ec == std::errc{} ? v : -1;
-}
-
 // "YYYY-MM-DD" at local midnight.
 std::optional<Timestamp> local_date(const std::string& s, Seconds offset) {
-    if (s.size() != 10) return std::nullopt;
-    const core::CivilTime c{number(s, 0, 4), number(s, 5, 2), number(s, 8, 2), 0, 0, 0};
-    if (!core::is_valid(c)) return std::nullopt;
-    return core::to_timestamp(c, offset);
-}
-
-// "HH:MM" as minutes since midnight.
-std::optional<int> clock(const std::string& s) {
-    if (s.size() != 5 || s[2] != ':') return std::nullopt;
-    const int h = number(s, 0, 2);
-    const int m = number(s, 3, 2);
-    if (h < 0 || h > 24 || m < 0 || m > 59) return std::nullopt;
-    return h * 60 + m;
-}
-
-// RFC 3339 "YYYY-MM-DDTHH:MM[:SS](Z|+hh:mm|-hh:mm)", or without a zone: local.
-std::optional<Timestamp> date_time(const std::string& s, Seconds offset) {
-    if (s.size() < 16 || (s[10] != 'T' && s[10] != ' ')) return std::nullopt;
-    core::CivilTime c{number(s, 0, 4), number(s, 5, 2), number(s, 8, 2), number(s, 11, 2),
-                      number(s, 14, 2), 0};
-    std::size_t at = 16;
-    if (s.size() >= 19 && s[16] == ':') {
-        c.second = number(s, 17, 2);
-        at = 19;
-    }
-    if (!core::is_valid(c)) return std::nullopt;
-    Seconds zone = offset;
-    if (at < s.size()) {
-        if (s[at] == 'Z') zone = Seconds{0};
-        else if (s.size() >= at + 6 && (s[at] == '+' || s[at] == '-')) {
-            const int oh = number(s, at + 1, 2);
-            const int om = number(s, at + 4, 2);
-            if (oh < 0 || om < 0) return std::nullopt;
-            zone = Seconds{(s[at] == '-' ? -1 : 1) * (oh * 3600 + om * 60)};
-        } else {
-            return std::nullopt;
-        }
-    }
-    return core::to_timestamp(c, zone);
+    const auto c = core::parse_date(s);
+    if (!c) return std::nullopt;
+    return core::to_timestamp(*c, offset);
 }
 
 std::vector<DailyWindow> windows(const std::vector<fleet::TimeWindow>& w) {
@@ -182,8 +138,8 @@ FromFleetResult from_fleet(const fleet::Fleet& f, const FleetIds& ids, core::Civ
         if (t.convoy_name)
             if (const auto cv = convoy_index.find(*t.convoy_name); cv != convoy_index.end()) q.convoy = cv->second;
         q.students_aboard = t.students_aboard;
-        const auto a = clock(t.planned_start);
-        const auto b = clock(t.planned_end);
+        const auto a = core::parse_clock(t.planned_start);
+        const auto b = core::parse_clock(t.planned_end);
         if (a && b) {
             for (std::int64_t day = day0; day <= day1; ++day) {
                 const Timestamp midnight{Seconds{day * 86400} - c.utc_offset};
@@ -195,8 +151,8 @@ FromFleetResult from_fleet(const fleet::Fleet& f, const FleetIds& ids, core::Civ
             }
             continue;
         }
-        const auto s = date_time(t.planned_start, c.utc_offset);
-        const auto e = date_time(t.planned_end, c.utc_offset);
+        const auto s = core::parse_instant(t.planned_start, c.utc_offset);
+        const auto e = core::parse_instant(t.planned_end, c.utc_offset);
         if (!s || !e) {
             r.problems.push_back("trips[" + std::to_string(i) + "]: planned times not understood");
             continue;

@@ -18,14 +18,14 @@ std::string line_of(const AckedPosition& p) {
 }
 
 TEST(AckLine, IsPhoneKeyTimeLatLonSpeed) {
-    const AckedPosition p{"13900000101", *parse_rfc3339("2026-03-10T01:02:03Z"), 32110300, 118958600, 182};
+    const AckedPosition p{"13900000101", *core::parse_instant("2026-03-10T01:02:03Z"), 32110300, 118958600, 182};
     EXPECT_EQ(line_of(p), "13900000101,2026-03-10T01:02:03Z,32.110300,118.958600,18.2\n");
 }
 
 TEST(AckLine, KeepsSignsAndLeadingZerosOfTheMicrodegrees) {
-    const AckedPosition p{"1", *parse_rfc3339("2026-03-10T01:02:03Z"), -33000005, -70250000, 0};
+    const AckedPosition p{"1", *core::parse_instant("2026-03-10T01:02:03Z"), -33000005, -70250000, 0};
     EXPECT_EQ(line_of(p), "1,2026-03-10T01:02:03Z,-33.000005,-70.250000,0.0\n");
-    const AckedPosition q{"1", *parse_rfc3339("2026-03-10T01:02:03Z"), -500, 7, 1205};
+    const AckedPosition q{"1", *core::parse_instant("2026-03-10T01:02:03Z"), -500, 7, 1205};
     EXPECT_EQ(line_of(q), "1,2026-03-10T01:02:03Z,-0.000500,0.000007,120.5\n");
 }
 
@@ -34,7 +34,7 @@ TEST(AckLog, WritesOneLinePerAcknowledgedPosition) {
     {
         AckLog log(path.string());
         for (int i = 0; i < 3; ++i) {
-            log.write(AckedPosition{"13900000101", *parse_rfc3339("2026-03-10T01:02:03Z") + std::chrono::seconds(i),
+            log.write(AckedPosition{"13900000101", *core::parse_instant("2026-03-10T01:02:03Z") + std::chrono::seconds(i),
                                     32000000, 118000000, 100});
         }
         log.flush();

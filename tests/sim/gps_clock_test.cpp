@@ -12,7 +12,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-core::Timestamp at(const char* rfc3339) { return *parse_rfc3339(rfc3339); }
+core::Timestamp at(const char* rfc3339) { return *core::parse_instant(rfc3339); }
 
 TEST(GpsClock, SimulatedTimeRunsTimeScaleTimesFasterThanTheWallClock) {
     const auto w0 = GpsClock::Wall::time_point{} + 1000s;

@@ -39,15 +39,5 @@ TEST(ParseHostPort, SplitsHostAndPort) {
     EXPECT_FALSE(parse_host_port("host:"));
 }
 
-TEST(ParseRfc3339, ReadsUtcAndOffsets) {
-    const auto z = parse_rfc3339("2026-03-10T01:02:03Z");
-    ASSERT_TRUE(z);
-    EXPECT_EQ(core::format_rfc3339(*z), "2026-03-10T01:02:03Z");
-    EXPECT_EQ(parse_rfc3339("2026-03-10T09:02:03+08:00"), z);
-    EXPECT_EQ(core::format_rfc3339(*parse_rfc3339("2026-03-10T01:02Z")), "2026-03-10T01:02:00Z");
-    EXPECT_FALSE(parse_rfc3339("2026-02-30T01:02:03Z"));
-    EXPECT_FALSE(parse_rfc3339("2026-03-10T01:02:03"));
-}
-
 }  // namespace
 }  // namespace fleetwatch::sim

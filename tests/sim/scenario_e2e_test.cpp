@@ -64,7 +64,7 @@ std::vector<TerminalSpec> terminals(double blind_after_min = 2, double blind_for
 ScenarioOptions options(std::uint16_t port) {
     ScenarioOptions o;
     o.port = port;
-    o.gps_start = *parse_rfc3339("2026-03-10T00:00:00Z");
+    o.gps_start = *core::parse_instant("2026-03-10T00:00:00Z");
     o.time_scale = 600;  // 10 GPS minutes per wall-clock second
     o.report_interval_s = 10;
     o.reconnect_min = 50ms;
@@ -165,7 +165,7 @@ TEST(ScenarioEndToEnd, RegistersAuthenticatesReportsAndLogsEveryAcknowledgedPosi
     EXPECT_EQ(lb.type, 1);
     EXPECT_EQ(lb.count, 12);
     jt808::LocationBatchIterator it(lb);
-    const auto gps0 = *parse_rfc3339("2026-03-10T00:00:00Z");
+    const auto gps0 = *core::parse_instant("2026-03-10T00:00:00Z");
     while (auto item = it.next()) {
         ASSERT_TRUE(*item);
         const auto t = (*item)->time.instant();

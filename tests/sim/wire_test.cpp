@@ -63,7 +63,7 @@ TEST(DriverCard, InsertCarriesTheDriversNameAndCertificate) {
     const DriverCard card{"陈秀英", "QC320100000003", "320102197512030043"};
     for (const auto d : {jt808::Dialect::v2013, jt808::Dialect::v2019}) {
         jt808::Buffer body;
-        ASSERT_TRUE(encode_card_insert(card, *parse_rfc3339("2026-03-10T01:00:00Z"), d, body));
+        ASSERT_TRUE(encode_card_insert(card, *core::parse_instant("2026-03-10T01:00:00Z"), d, body));
         const auto m = jt808::decode_driver_identity(
             body, d == jt808::Dialect::v2019 ? jt808::HeaderVersion::v2019 : jt808::HeaderVersion::v2013, d);
         ASSERT_TRUE(m);

@@ -32,7 +32,7 @@ jt808::BcdTime to_bcd_gmt8(core::Timestamp t) noexcept {
 }
 
 core::Timestamp system_now() noexcept {
-    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    return core::utc_now();
 }
 
 }  // namespace fleetwatch::sim

@@ -132,7 +132,7 @@ int run_scenario(const ScenarioArgs& a) {
                          "(give --duration, or --start-time in the past)",
                          o.time_scale, 600.0 / (o.time_scale - 1));
         }
-    } else if (auto t = sim::parse_rfc3339(a.start_time)) {
+    } else if (auto t = core::parse_instant(a.start_time)) {
         o.gps_start = *t;
     } else {
         std::fprintf(stderr, "fleetwatch-sim: --start-time \"%s\" is not auto, now or an RFC 3339 time\n",
@@ -263,7 +263,7 @@ int run_load_command(const LoadArgs& a) {
     o.ready_timeout = duration_of(a.ready_timeout);
     o.drain = duration_of(a.drain);
     if (!a.gps_start.empty()) {
-        const auto t = sim::parse_rfc3339(a.gps_start);
+        const auto t = core::parse_instant(a.gps_start);
         if (!t) {
             std::fprintf(stderr, "fleetwatch-sim: --gps-start \"%s\" is not an RFC 3339 time\n", a.gps_start.c_str());
             return 2;

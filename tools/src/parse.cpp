@@ -6,20 +6,6 @@
 #include <cstdlib>
 
 namespace fleetwatch::sim {
-namespace {
-
-bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
-    if (at + n > s.size()) return false;
-    int v = 0;
-    for (std::size_t i = at; i < at + n; ++i) {
-        if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    out = v;
-    return true;
-}
-
-}  // namespace
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     if (text.empty()) return std::nullopt;
@@ -84,36 +70,6 @@ std::optional<HostPort> parse_host_port(std::string_view text, std::uint16_t def
     if (ec != std::errc() || p != port.data() + port.size() || v > 65535) return std::nullopt;
     hp.port = static_cast<std::uint16_t>(v);
     return hp;
-}
-
-std::optional<core::Timestamp> parse_rfc3339(std::string_view s) {
-    core::CivilTime c;
-    if (s.size() < 16 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-        s[13] != ':') {
-        return std::nullopt;
-    }
-    if (!digits(s, 0, 4, c.year) || !digits(s, 5, 2, c.month) || !digits(s, 8, 2, c.day) ||
-        !digits(s, 11, 2, c.hour) || !digits(s, 14, 2, c.minute)) {
-        return std::nullopt;
-    }
-    std::size_t at = 16;
-    if (at < s.size() && s[at] == ':') {
-        if (!digits(s, at + 1, 2, c.second)) return std::nullopt;
-        at += 3;
-    }
-    if (!core::is_valid(c)) return std::nullopt;
-    const std::string_view zone = s.substr(at);
-    std::chrono::seconds offset{0};
-    if (zone == "Z" || zone == "z") {
-    } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
-        int h = 0;
-        int m = 0;
-        if (!digits(zone, 1, 2, h) || !digits(zone, 4, 2, m) || h > 23 || m > 59) return std::nullopt;
-        offset = std::chrono::seconds{(zone[0] == '-' ? -1 : 1) * (h * 3600 + m * 60)};
-    } else {
-        return std::nullopt;
-    }
-    return core::to_timestamp(c, offset);
 }
 
 }  // namespace fleetwatch::sim

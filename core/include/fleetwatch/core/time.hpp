@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace fleetwatch::core {
 
@@ -68,5 +69,39 @@ CivilTime to_civil(Timestamp t, std::chrono::seconds utc_offset = std::chrono::s
 
 // RFC 3339 in UTC with a `Z` suffix, e.g. `2026-03-10T01:02:03Z`.
 std::string format_rfc3339(Timestamp t);
+
+// Now, in whole seconds.
+inline Timestamp utc_now() {
+    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+// ---- parsing: the one place dates and times are read from text ------------------------------
+
+// "YYYY-MM-DD" -> that date at 00:00:00; nullopt when malformed or not a calendar date.
+std::optional<CivilTime> parse_date(std::string_view text) noexcept;
+
+// "HH:MM" -> minutes since midnight (0..1439); "24:00" -> 1440 when `allow_24` (the end of a
+// daily window).
+std::optional<int> parse_clock(std::string_view text, bool allow_24 = false) noexcept;
+
+// A date-time as people and programs write it: "YYYY-MM-DD" then `T`, `t` or a space, "HH:MM",
+// optionally ":SS" and then ".fraction" (dropped), optionally a zone `Z`, `z` or "+HH:MM" /
+// "-HH:MM". What was present is reported, so each caller decides how strict it is.
+struct DateTimeText {
+    CivilTime civil;                          // valid
+    std::optional<std::chrono::seconds> offset;  // the zone, when the text had one
+    bool t_separator = false;                 // `T` or `t` (not a space)
+    bool has_seconds = false;
+};
+std::optional<DateTimeText> parse_date_time(std::string_view text) noexcept;
+
+// The instant of a date-time text; one without a zone is local time at `local_offset`, or
+// nullopt when no `local_offset` is given.
+std::optional<Timestamp> parse_instant(std::string_view text,
+                                       std::optional<std::chrono::seconds> local_offset =
+                                           std::nullopt) noexcept;
+
+// Strict RFC 3339 date-time (the HTTP API): `T`, seconds and a zone required.
+std::optional<Timestamp> parse_rfc3339(std::string_view text) noexcept;
 
 }  // namespace fleetwatch::core

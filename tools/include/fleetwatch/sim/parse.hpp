@@ -1,4 +1,4 @@
-// Command-line values of fleetwatch-sim: durations, host:port, RFC 3339 times, phone ranges.
+// Command-line values of fleetwatch-sim: durations, host:port, phone ranges.
 // Pure; std::nullopt for anything malformed.
 #pragma once
 
@@ -22,7 +22,6 @@ struct HostPort {
 // "host:port", "[v6]:port", or "host" (then `default_port`).
 std::optional<HostPort> parse_host_port(std::string_view text, std::uint16_t default_port = 6808);
 
-// "2026-03-10T01:02:03Z", "2026-03-10T09:02:03+08:00" (seconds optional).
-std::optional<core::Timestamp> parse_rfc3339(std::string_view text);
+// Times on the command line are read with core::parse_instant (a zone is required).
 
 }  // namespace fleetwatch::sim
