@@ -19,10 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-core::Timestamp utc_now() {
-    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
 ApiError database_unavailable() {
     return ApiError(503, "database_unavailable", "the database cannot be reached; try again soon")
         .retry_after(std::chrono::seconds{5});
@@ -62,7 +58,7 @@ json to_json(const storage::PositionRow& p) {
 core::Timestamp time_param(const Request& r, std::string_view name, core::Timestamp fallback) {
     const std::string* v = r.query_param(name);
     if (v == nullptr || v->empty()) return fallback;
-    const auto t = parse_rfc3339(*v);
+    const auto t = core::parse_rfc3339(*v);
     if (!t) {
         throw ApiError(400, "invalid_parameter",
                        std::string(name) + " must be an RFC 3339 time, e.g. 2026-03-10T01:02:03Z",
@@ -147,7 +143,7 @@ std::optional<Principal> Endpoints::authenticate(std::string_view token) {
     if (token.size() > 256) return std::nullopt;
     const std::string hash = token_sha256(token);
     const auto user = pool_->with(
-        [&](storage::Connection& c) { return storage::find_token_user(c, hash, utc_now()); });
+        [&](storage::Connection& c) { return storage::find_token_user(c, hash, core::utc_now()); });
     if (!user) return std::nullopt;
     const auto role = parse_role(user->role);
     if (!role) return std::nullopt;
@@ -180,9 +176,12 @@ Response Endpoints::login(Request& r) {
         throw ApiError(400, "invalid_parameter", "username or password too long",
                        username.size() > 256 ? "username" : "password");
     }
+    // Only a name that could be a user reaches the log (a peer's bytes could forge log lines);
+    // refusals while blocked are debug: a brute force would otherwise write one line per try.
+    const std::string_view shown = valid_username(username) ? username : "(invalid name)";
     if (const auto wait = limiter_.blocked_for(username, r.remote_address)) {
-        spdlog::warn("api: login for '{}' from {} refused: too many failures", username,
-                     r.remote_address);
+        spdlog::debug("api: login for '{}' from {} refused: too many failures", shown,
+                      r.remote_address);
         throw ApiError(
             429, "too_many_attempts",
             "too many failed logins; try again in " + std::to_string(wait->count()) + " s")
@@ -196,12 +195,12 @@ Response Endpoints::login(Request& r) {
     if (!user) burn_password_verification(password);
     if (!ok) {
         limiter_.record_failure(username, r.remote_address);
-        spdlog::info("api: failed login for '{}' from {}", username, r.remote_address);
+        spdlog::info("api: failed login for '{}' from {}", shown, r.remote_address);
         throw ApiError(401, "bad_credentials", "wrong username or password");
     }
     limiter_.record_success(username);
     const std::string token = new_token();
-    const core::Timestamp expires = utc_now() + options_.token_ttl;
+    const core::Timestamp expires = core::utc_now() + options_.token_ttl;
     pool_->with([&](storage::Connection& c) {
         storage::save_token(c, token_sha256(token), user->id, expires);
     });
@@ -214,12 +213,8 @@ Response Endpoints::login(Request& r) {
 }
 
 Response Endpoints::logout(Request& r) {
-    // The router accepted "Bearer TOKEN" (spaces around TOKEN ignored) to get here.
-    std::string_view token = *r.header("authorization");
-    token.remove_prefix(std::min(token.size(), std::size_t{7}));
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-    pool_->with([&](storage::Connection& c) { storage::delete_token(c, token_sha256(token)); });
+    pool_->with(
+        [&](storage::Connection& c) { storage::delete_token(c, token_sha256(r.bearer_token)); });
     Response res;
     res.status = 204;
     return res;
@@ -255,33 +250,30 @@ Response Endpoints::vehicles(Request& r) {
     return json_response(json{{"items", std::move(items)}, {"next_cursor", nullptr}});
 }
 
-void Endpoints::check_vehicle_access(Request& r, std::int64_t vehicle_id) {
+storage::VehicleRow Endpoints::visible_vehicle(Request& r, std::int64_t vehicle_id) {
     const auto& p = r.caller();
-    const auto [exists, visible] = pool_->with([&](storage::Connection& c) {
-        const bool e = storage::find_vehicle(c, vehicle_id).has_value();
-        const bool v = e && (p.role != Role::leader ||
-                             storage::vehicle_in_leader_convoys(c, vehicle_id, p.username));
-        return std::pair{e, v};
+    auto [row, visible] = pool_->with([&](storage::Connection& c) {
+        auto v = storage::find_vehicle(c, vehicle_id);
+        const bool ok = v && (p.role != Role::leader ||
+                              storage::vehicle_in_leader_convoys(c, vehicle_id, p.username));
+        return std::pair{std::move(v), ok};
     });
-    if (!exists) throw ApiError(404, "not_found", "no vehicle " + std::to_string(vehicle_id));
+    if (!row) throw ApiError(404, "not_found", "no vehicle " + std::to_string(vehicle_id));
     if (!visible) {
         throw ApiError(403, "forbidden",
                        "vehicle " + std::to_string(vehicle_id) + " is not in a convoy you lead");
     }
+    return std::move(*row);
 }
 
 Response Endpoints::vehicle(Request& r) {
     const auto id = r.id_param("id");
-    check_vehicle_access(r, id);
-    const auto row =
-        pool_->with([&](storage::Connection& c) { return storage::find_vehicle(c, id); });
-    if (!row) throw ApiError(404, "not_found", "no vehicle " + std::to_string(id));
-    return json_response(to_json(*row));
+    return json_response(to_json(visible_vehicle(r, id)));
 }
 
 Response Endpoints::positions(Request& r) {
     const auto id = r.id_param("id");
-    const core::Timestamp to = time_param(r, "to", utc_now() + std::chrono::seconds{1});
+    const core::Timestamp to = time_param(r, "to", core::utc_now() + std::chrono::seconds{1});
     const core::Timestamp from = time_param(r, "from", to - options_.positions_default_span);
     if (from >= to) throw ApiError(400, "invalid_parameter", "from must be before to", "from");
     std::size_t limit = options_.positions_default_limit;
@@ -300,7 +292,7 @@ Response Endpoints::positions(Request& r) {
                            "cursor");
         after = core::Timestamp{std::chrono::seconds{*v}};
     }
-    check_vehicle_access(r, id);
+    (void)visible_vehicle(r, id);
     auto rows = pool_->with([&](storage::Connection& c) {
         return storage::list_positions(c, id, from, to, after, limit + 1);
     });

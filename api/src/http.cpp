@@ -143,48 +143,4 @@ bool split_target(std::string_view target, std::string& path,
     return true;
 }
 
-std::optional<std::chrono::sys_seconds> parse_rfc3339(std::string_view s) noexcept {
-    // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
-    const auto num = [&](std::size_t at, std::size_t len, int& out) {
-        if (at + len > s.size()) return false;
-        out = 0;
-        for (std::size_t i = at; i < at + len; ++i) {
-            if (s[i] < '0' || s[i] > '9') return false;
-            out = out * 10 + (s[i] - '0');
-        }
-        return true;
-    };
-    core::CivilTime t;
-    if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-        s[13] != ':' || s[16] != ':') {
-        return std::nullopt;
-    }
-    if (!num(0, 4, t.year) || !num(5, 2, t.month) || !num(8, 2, t.day) || !num(11, 2, t.hour) ||
-        !num(14, 2, t.minute) || !num(17, 2, t.second)) {
-        return std::nullopt;
-    }
-    if (!core::is_valid(t)) return std::nullopt;
-    std::size_t i = 19;
-    if (i < s.size() && s[i] == '.') {
-        ++i;
-        const std::size_t start = i;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-        if (i == start) return std::nullopt;
-    }
-    std::chrono::seconds offset{0};
-    if (i < s.size() && (s[i] == 'Z' || s[i] == 'z') && i + 1 == s.size()) {
-        // UTC
-    } else if (i < s.size() && (s[i] == '+' || s[i] == '-') && i + 6 == s.size() &&
-               s[i + 3] == ':') {
-        int hh = 0;
-        int mm = 0;
-        if (!num(i + 1, 2, hh) || !num(i + 4, 2, mm) || hh > 23 || mm > 59) return std::nullopt;
-        offset = std::chrono::seconds{(hh * 60 + mm) * 60};
-        if (s[i] == '-') offset = -offset;
-    } else {
-        return std::nullopt;
-    }
-    return core::to_timestamp(t, offset);
-}
-
 }  // namespace fleetwatch::api

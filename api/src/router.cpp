@@ -117,6 +117,7 @@ Response Router::dispatch(Request& request) const {
                 return r;
             }
             request.principal = std::move(who);
+            request.bearer_token = std::string(*token);
             const auto& roles = found->info.roles;
             if (std::find(roles.begin(), roles.end(), request.principal->role) == roles.end()) {
                 return error_response(403, "forbidden",

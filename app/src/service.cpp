@@ -64,8 +64,7 @@ storage::TerminalRegistration to_registration(const ingest::TerminalRecord& reco
     r.phone_key = d.phone_key;
     r.auth_code = record.auth_code;
     r.dialect = std::string(jt808::to_string(d.dialect));
-    r.registered_at =
-        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    r.registered_at = core::utc_now();
     r.province_id = d.province;
     r.city_id = d.city;
     r.maker_id = d.maker;
@@ -312,10 +311,10 @@ struct Service::Impl {
         auto log = spdlog::default_logger();
         if (!config.database.url.empty()) {
             try {
-                const auto applied = storage::migrate(config.database.url);
-                if (!applied.empty()) log->info("database: applied {} migrations", applied.size());
                 storage::Database db(config.database.url);
                 auto conn = db.connect();
+                const auto applied = storage::migrate(conn);
+                if (!applied.empty()) log->info("database: applied {} migrations", applied.size());
                 auto rows = storage::load_terminals(conn);
                 log->info("database: {} terminals loaded", rows.size());
                 directory.replace_all(to_directory(std::move(rows)));

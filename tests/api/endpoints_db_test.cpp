@@ -131,7 +131,7 @@ TEST_F(EndpointsTest, LoginGivesATokenRoleAndExpiryThatOpenMe) {
     const auto j = r.json();
     EXPECT_EQ(j["role"], "dispatcher");
     EXPECT_EQ(j["token"].get<std::string>().size(), 43u);
-    EXPECT_TRUE(parse_rfc3339(j["expires_at"].get<std::string>()));
+    EXPECT_TRUE(core::parse_rfc3339(j["expires_at"].get<std::string>()));
     const auto me = c.get("/api/v1/me", j["token"]);
     EXPECT_EQ(me.status, 200);
     EXPECT_EQ(me.json()["username"], "disp");

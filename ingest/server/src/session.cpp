@@ -26,8 +26,12 @@ constexpr std::uint8_t kResultFailure = 1;
 constexpr std::uint8_t kResultMessageError = 2;
 constexpr std::uint8_t kResultUnsupported = 3;
 
-core::Timestamp utc_now() {
-    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+// Printable ASCII of a peer's bytes (others as '?'), for a log line or a text column.
+std::string printable_ascii(jt808::Bytes b) {
+    std::string out;
+    out.reserve(b.size());
+    for (const std::uint8_t c : b) out.push_back(c >= 0x20 && c < 0x7F ? static_cast<char>(c) : '?');
+    return out;
 }
 
 // The messages a terminal may send before it authenticated (link management).
@@ -417,23 +421,16 @@ void Session::handle_authentication(const jt808::Header& h, jt808::Bytes body,
     last_ = reply_to(h);
     server_.on_authenticated(shared_from_this(), phone_key_, previous);
     server_.stats.authentication(AuthenticationResult::ok).Increment();
+    // Printable ASCII only: these are digits and version strings from the peer, bound for a
+    // text column and the log.
+    std::string imei = printable_ascii(auth->imei);
     if (server_.options.on_authenticated) {
-        // Printable ASCII only: these are digits and version strings, and they go to a text
-        // column.
-        const auto text = [](jt808::Bytes b) {
-            std::string out;
-            for (const std::uint8_t c : b) out.push_back(c >= 0x20 && c < 0x7F ? static_cast<char>(c) : '?');
-            return out;
-        };
         server_.options.on_authenticated(TerminalAuthenticated{
-            phone_key_, vehicle_id_, dialect_, text(auth->imei), text(auth->software_version),
+            phone_key_, vehicle_id_, dialect_, imei, printable_ascii(auth->software_version),
             std::chrono::system_clock::now()});
     }
-    server_.log->debug(
-        "terminal authenticated phone={} vehicle={} dialect={} imei={} peer={}", phone_key_,
-        vehicle_id_, jt808::to_string(dialect_),
-        std::string_view{reinterpret_cast<const char*>(auth->imei.data()), auth->imei.size()},
-        peer_);
+    server_.log->debug("terminal authenticated phone={} vehicle={} dialect={} imei={} peer={}",
+                       phone_key_, vehicle_id_, jt808::to_string(dialect_), imei, peer_);
     queue_ack(h, reply_serial, kResultOk);
 }
 
@@ -454,7 +451,7 @@ void Session::handle_unregister(const jt808::Header& h, std::uint16_t reply_seri
 void Session::handle_time_query(const jt808::Header& h) {
     flush();
     ReadScratch& s = ReadScratch::local();
-    jt808::ServerTime t{core::to_civil(utc_now())};  // 0x8004 carries UTC (JT808.md §1.6)
+    jt808::ServerTime t{core::to_civil(core::utc_now())};  // 0x8004 carries UTC (JT808.md §1.6)
     s.body.clear();
     if (jt808::encode_body(t, header_dialect(h.version), s.body)) {
         append_message(reply_to(h), id::kServerTime, s.body);
@@ -472,7 +469,7 @@ void Session::handle_location(const jt808::Header& h, jt808::Bytes body,
         queue_ack(h, reply_serial, kResultMessageError);
         return;
     }
-    if (s.received_at == core::Timestamp{}) s.received_at = utc_now();
+    if (s.received_at == core::Timestamp{}) s.received_at = core::utc_now();
     to_position(*location, vehicle_id_, s.received_at, core::PositionSource::live,
                 s.positions.emplace_back());
     queue_sink_ack(h, reply_serial);
@@ -491,7 +488,7 @@ void Session::handle_location_query_reply(const jt808::Header& h, jt808::Bytes b
         queue_ack(h, reply_serial, kResultMessageError);
         return;
     }
-    if (s.received_at == core::Timestamp{}) s.received_at = utc_now();
+    if (s.received_at == core::Timestamp{}) s.received_at = core::utc_now();
     to_position(reply->location, vehicle_id_, s.received_at, core::PositionSource::query_reply,
                 s.positions.emplace_back());
     queue_sink_ack(h, reply_serial);
@@ -509,7 +506,7 @@ void Session::handle_batch(const jt808::Header& h, jt808::Bytes body, std::uint1
         queue_ack(h, reply_serial, kResultMessageError);
         return;
     }
-    if (s.received_at == core::Timestamp{}) s.received_at = utc_now();
+    if (s.received_at == core::Timestamp{}) s.received_at = core::utc_now();
     const auto source =
         batch->type == 1 ? core::PositionSource::blind_zone : core::PositionSource::batch;
     std::size_t good = 0;
@@ -546,7 +543,7 @@ void Session::handle_driver_card(const jt808::Header& h, jt808::Bytes body,
         queue_ack(h, reply_serial, kResultMessageError);
         return;
     }
-    const core::DriverCardEvent event = to_driver_card_event(*decoded, vehicle_id_, utc_now());
+    const core::DriverCardEvent event = to_driver_card_event(*decoded, vehicle_id_, core::utc_now());
     if (server_.sink.submit(event)) {
         server_.stats.driver_card_events.Increment();
         queue_ack(h, reply_serial, kResultOk);

@@ -25,6 +25,10 @@
 #include "fleetwatch/api/auth.hpp"
 #include "fleetwatch/api/http.hpp"
 
+namespace fleetwatch::storage {
+struct VehicleRow;
+}
+
 namespace fleetwatch::api {
 
 class Router;
@@ -65,8 +69,8 @@ class Endpoints {
     Response vehicles(Request& r);
     Response vehicle(Request& r);
     Response positions(Request& r);
-    // 404 for an unknown vehicle, 403 when a leader may not see it.
-    void check_vehicle_access(Request& r, std::int64_t vehicle_id);
+    // The vehicle, read once; 404 for an unknown vehicle, 403 when a leader may not see it.
+    storage::VehicleRow visible_vehicle(Request& r, std::int64_t vehicle_id);
 
     struct Pool;
     std::unique_ptr<Pool> pool_;

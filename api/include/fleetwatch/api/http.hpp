@@ -62,6 +62,7 @@ struct Request {
     std::string body;
     std::string remote_address;          // peer IP, no port
     std::optional<Principal> principal;  // set by the router on authenticated routes
+    std::string bearer_token;            // the token that authenticated it (same routes)
 
     const std::string* header(std::string_view lower_name) const;
     const std::string* query_param(std::string_view name) const;
@@ -91,8 +92,5 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
 // Splits "path?a=1&b=2" into a decoded path and query map. False for a bad escape.
 bool split_target(std::string_view target, std::string& path,
                   std::map<std::string, std::string, std::less<>>& query);
-
-// RFC 3339 date-time ("2026-03-10T01:02:03Z", "...T09:02:03.5+08:00"); fractions dropped.
-std::optional<std::chrono::sys_seconds> parse_rfc3339(std::string_view text) noexcept;
 
 }  // namespace fleetwatch::api
