@@ -132,7 +132,9 @@ step_asan_build() {
 }
 
 step_asan_test() {
+    # tests/sanitizers/lsan.supp: leaks inside Debian libraries, each with its reason.
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+        LSAN_OPTIONS="suppressions=${ROOT}/tests/sanitizers/lsan.supp:print_suppressions=0" \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         run_ctest build/asan
 }
