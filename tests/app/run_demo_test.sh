@@ -44,10 +44,12 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 offset=""
 for _ in $(seq 1 50); do
     n=$((1000 + RANDOM % 8000))
-    port_in_use $((6808 + n)) || port_in_use $((9464 + n)) || port_in_use $((55432 + n)) || { offset=${n}; break; }
+    port_in_use $((6808 + n)) || port_in_use $((8080 + n)) || port_in_use $((9464 + n)) ||
+        port_in_use $((55432 + n)) || { offset=${n}; break; }
 done
 [[ -n "${offset}" ]] || { echo "FAIL: no free ports found" >&2; exit 1; }
 ingest_port=$((6808 + offset))
+http_port=$((8080 + offset))
 metrics_port=$((9464 + offset))
 pg_port=$((55432 + offset))
 
@@ -88,6 +90,7 @@ nothing_left() {  # nothing run.sh started is still running
     ! "${pg_sh}" status --dir "${work}/pg" >/dev/null 2>&1 || fail "the cluster is still running"
     ! port_in_use "${ingest_port}" || fail "port ${ingest_port} is still open: fleetwatch serve still runs"
     ! port_in_use "${metrics_port}" || fail "port ${metrics_port} is still open"
+    ! port_in_use "${http_port}" || fail "port ${http_port} (HTTP API) is still open"
     ! port_in_use "${pg_port}" || fail "port ${pg_port} is still open: PostgreSQL still runs"
     if grep -lsa -- "127.0.0.1:${ingest_port}" /proc/[0-9]*/cmdline >/dev/null; then
         fail "a process with 127.0.0.1:${ingest_port} on its command line (fleetwatch-sim) still runs"
