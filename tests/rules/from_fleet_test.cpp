@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "fleetwatch/rules/engine.hpp"
 
 namespace fleetwatch::rules {
@@ -10,6 +12,7 @@ namespace {
 fleet::Fleet demo() {
     auto parsed = fleet::parse_fleet_file(FLEETWATCH_SOURCE_DIR "/deploy/demo-fleet.yaml");
     EXPECT_TRUE(parsed.problems.empty());
+    if (!parsed.fleet) throw std::runtime_error("deploy/demo-fleet.yaml does not parse");
     return *parsed.fleet;
 }
 
@@ -20,9 +23,12 @@ TEST(FromFleet, TheDemoFleetBecomesARuleConfig) {
     const RuleConfig& c = r.config;
     EXPECT_EQ(c.vehicles.size(), f.vehicles.size());
     EXPECT_EQ(c.drivers.size(), f.drivers.size());
-    EXPECT_EQ(c.routes.size(), f.routes.size());
+    ASSERT_EQ(c.routes.size(), f.routes.size());
+    ASSERT_GE(c.routes.size(), 2u);
     EXPECT_EQ(c.zones.size(), f.zones.size());
-    EXPECT_EQ(c.trips.size(), 2 * f.trips.size());  // daily trips, two days
+    ASSERT_EQ(c.trips.size(), 2 * f.trips.size());  // daily trips, two days
+    ASSERT_FALSE(c.trips.empty());
+    ASSERT_FALSE(c.drivers.empty());
     ASSERT_FALSE(c.drivers[0].pledges.empty());
     const Pledge& p = c.drivers[0].pledges[0];
     EXPECT_EQ(p.max_speed_kmh, 60);

@@ -335,10 +335,13 @@ TEST_F(SpoolTest, DeferredAppendsAreReadableAtOnceAndSurviveAReopen) {
         Spool spool(o);
         ASSERT_EQ(spool.append(batch_of(0, 3), SpoolDurability::deferred).status,
                   SpoolAppendStatus::ok);
-        EXPECT_FALSE(spool.sync_if_due(std::chrono::hours{1}));  // not due: nothing done
+        EXPECT_TRUE(spool.has_unsynced());
+        EXPECT_FALSE(spool.sync_if_due(std::chrono::hours{1}));  // no error, and not due:
+        EXPECT_TRUE(spool.has_unsynced());                        // nothing done
         ASSERT_EQ(spool.append(batch_of(3, 3), SpoolDurability::deferred).status,
                   SpoolAppendStatus::ok);
-        EXPECT_FALSE(spool.sync_if_due());
+        EXPECT_FALSE(spool.sync_if_due());  // due at once: synced
+        EXPECT_FALSE(spool.has_unsynced());
         ASSERT_EQ(spool.append(batch_of(6, 3), SpoolDurability::deferred).status,
                   SpoolAppendStatus::ok);
         SpoolChunk chunk;

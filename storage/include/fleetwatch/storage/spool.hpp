@@ -148,6 +148,8 @@ class Spool {
     // fdatasync what deferred appends wrote, if the oldest of it is at least `max_age` old.
     // Cheap (no lock) when nothing waits. Thread-safe.
     std::error_code sync_if_due(std::chrono::steady_clock::duration max_age = {});
+    // True while deferred appends await that fdatasync.
+    bool has_unsynced() const noexcept { return unsynced_.load(); }
 
     // Reads the oldest records not read yet, at most `max_records` and about `max_bytes` (a
     // larger single record is still returned), into `out`. False when every pending record has
