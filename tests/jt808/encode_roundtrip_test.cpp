@@ -617,6 +617,36 @@ TEST(EncodeRoundTrip, SubPackageSerialsWrapFrom65535To0) {
     expect_split_and_reassembled(polygon(Dialect::v2013, true, true, 200), Dialect::v2013, 0xFFFF);
 }
 
+TEST(EncodeRoundTrip, AskedForPackagesASmallOrEmptyBodyIsSplitAtTheGivenSizeIntoAtLeastOne) {
+    for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{25}}) {
+        SCOPED_TRACE("body of " + std::to_string(size));
+        const ByteVec body(size, 0x5A);
+        OutboundHeader h = outbound(Dialect::v2013, 7);
+        h.msg_id = msg_id::kSetPolygonArea;
+        h.package = PackageInfo{};
+        Buffer wire;
+        const auto n = encode_frames(h, body, wire, 10);
+        ASSERT_TRUE(n) << n.error().message();
+        const std::size_t expected = size == 0 ? 1 : (size + 9) / 10;
+        ASSERT_EQ(*n, expected);
+        FrameCollector c;
+        Framer framer;
+        framer.feed(wire, c);
+        ASSERT_EQ(c.frames.size(), expected);
+        ByteVec joined;
+        for (std::size_t i = 0; i < c.frames.size(); ++i) {
+            auto f = parse_frame(c.frames[i]);
+            ASSERT_TRUE(f) << f.error().message();
+            ASSERT_TRUE(f->header.package);
+            EXPECT_EQ(f->header.package->total, expected);
+            EXPECT_EQ(f->header.package->index, i + 1);
+            EXPECT_EQ(f->header.serial, 7 + i);
+            joined.insert(joined.end(), f->body.begin(), f->body.end());
+        }
+        EXPECT_EQ(joined, body);
+    }
+}
+
 // ---- Uplink bodies (what a simulator or a test terminal sends) ---------------------------
 
 TEST(EncodeRoundTrip, TerminalGeneralResponseInEveryEdition) {

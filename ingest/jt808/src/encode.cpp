@@ -77,7 +77,9 @@ Expected<std::uint16_t> encode_frames(OutboundHeader h, Bytes body, Buffer& out,
         return std::uint16_t{1};
     }
     max_package_body = std::clamp<std::size_t>(max_package_body, 1, kMaxBodyBytes);
-    const std::size_t total = (body.size() + max_package_body - 1) / max_package_body;
+    // At least one frame: an empty body asked for as a package is one package of one.
+    const std::size_t total =
+        std::max<std::size_t>(1, (body.size() + max_package_body - 1) / max_package_body);
     if (total > 0xFFFF) {
         return Error{Errc::body_too_large, "body needs more than 65535 sub-packages"};
     }

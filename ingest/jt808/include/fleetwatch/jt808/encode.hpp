@@ -34,7 +34,9 @@ Status encode_frame(const OutboundHeader& header, Bytes body, Buffer& out);
 
 // Appends the frames of a body of any length: one frame when it fits in 1023 bytes, otherwise
 // sub-packages of `max_package_body` bytes with consecutive serials starting at header.serial.
-// Returns the number of frames written.
+// A header with `package` set asks for sub-packages whatever the size (its total and index are
+// replaced); an empty body is then one package of one. Returns the number of frames written
+// (at least 1 unless an error is returned).
 Expected<std::uint16_t> encode_frames(OutboundHeader header, Bytes body, Buffer& out,
                                       std::size_t max_package_body = kMaxBodyBytes);
 
