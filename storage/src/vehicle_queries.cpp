@@ -1,6 +1,7 @@
 #include "fleetwatch/storage/vehicle_queries.hpp"
 
 #include <pqxx/nontransaction>
+#include <pqxx/transaction>
 
 #include "connection_impl.hpp"
 
@@ -122,6 +123,80 @@ std::vector<PositionRow> list_positions(Connection& conn, core::VehicleId vehicl
         }
         return out;
     });
+}
+
+FleetIdRows load_fleet_ids(Connection& conn) {
+    return detail::translate_errors("load fleet ids", [&] {
+        pqxx::read_transaction tx(detail::native(conn));
+        FleetIdRows out;
+        for (const auto& row : tx.exec("SELECT id, plate, phone_key FROM vehicles")) {
+            const auto id = row[0].as<core::VehicleId>();
+            out.vehicle_by_plate.emplace(row[1].as<std::string>(), id);
+            if (!row[2].is_null()) out.phone_key_by_vehicle.emplace(id, row[2].as<std::string>());
+        }
+        for (const auto& row : tx.exec("SELECT id, license_no FROM drivers")) {
+            out.driver_by_license.emplace(row[1].as<std::string>(), row[0].as<core::DriverId>());
+        }
+        return out;
+    });
+}
+
+void for_each_position(Connection& conn, core::Timestamp from, core::Timestamp to,
+                       std::size_t page,
+                       const std::function<void(std::span<const core::Position>)>& each) {
+    // Keyset paging on (gps_time, vehicle_id); the first page starts after (from - 1 s, any).
+    std::int64_t after_time = std::chrono::duration_cast<std::chrono::seconds>(
+                                  from.time_since_epoch()).count() - 1;
+    std::int64_t after_vehicle = 0;
+    std::vector<core::Position> out;
+    for (;;) {
+        const auto r = detail::translate_errors("read positions", [&] {
+            pqxx::nontransaction tx(detail::native(conn));
+            return tx.exec_params(
+                R"sql(
+                SELECT vehicle_id, extract(epoch FROM gps_time)::bigint,
+                       extract(epoch FROM received_at)::bigint,
+                       round(ST_Y(geom::geometry) * 1e6)::bigint,
+                       round(ST_X(geom::geometry) * 1e6)::bigint, altitude_m,
+                       round(speed_kmh * 10)::integer, direction, alarm, status, valid,
+                       round(mileage_km * 10)::bigint, round(fuel_l * 10)::integer,
+                       satellites, signal_strength, source
+                FROM positions
+                WHERE gps_time >= $1::timestamptz AND gps_time < $2::timestamptz
+                  AND (gps_time, vehicle_id) > (to_timestamp($3), $4)
+                ORDER BY gps_time, vehicle_id
+                LIMIT $5)sql",
+                detail::timestamptz(from), detail::timestamptz(to), after_time, after_vehicle,
+                static_cast<std::int64_t>(page));
+        });
+        if (r.empty()) return;
+        out.clear();
+        for (const auto& row : r) {
+            core::Position p;
+            p.vehicle_id = row[0].as<core::VehicleId>();
+            p.gps_time = core::Timestamp{std::chrono::seconds{row[1].as<std::int64_t>()}};
+            p.received_at = core::Timestamp{std::chrono::seconds{row[2].as<std::int64_t>()}};
+            p.point = {static_cast<std::int32_t>(row[3].as<std::int64_t>()),
+                       static_cast<std::int32_t>(row[4].as<std::int64_t>())};
+            p.altitude_m = static_cast<std::uint16_t>(row[5].as<int>());
+            p.speed_dkmh = static_cast<std::uint16_t>(row[6].as<int>());
+            p.direction = static_cast<std::uint16_t>(row[7].as<int>());
+            p.alarm = static_cast<std::uint32_t>(row[8].as<std::int64_t>());
+            p.status = static_cast<std::uint32_t>(row[9].as<std::int64_t>());
+            p.valid = row[10].as<bool>();
+            if (!row[11].is_null()) p.mileage_100m = static_cast<std::uint32_t>(row[11].as<std::int64_t>());
+            if (!row[12].is_null()) p.fuel_100ml = static_cast<std::uint16_t>(row[12].as<int>());
+            if (!row[13].is_null()) p.satellites = static_cast<std::uint8_t>(row[13].as<int>());
+            if (!row[14].is_null()) p.signal_strength = static_cast<std::uint8_t>(row[14].as<int>());
+            p.source = static_cast<core::PositionSource>(row[15].as<int>());
+            out.push_back(p);
+        }
+        after_vehicle = static_cast<std::int64_t>(out.back().vehicle_id);
+        after_time = std::chrono::duration_cast<std::chrono::seconds>(
+                         out.back().gps_time.time_since_epoch()).count();
+        each(out);
+        if (r.size() < page) return;
+    }
 }
 
 }  // namespace fleetwatch::storage

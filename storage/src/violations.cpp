@@ -81,7 +81,11 @@ constexpr const char* kUpdate =
     "ST_GeogFromText($10), path = ST_GeogFromText($11), peak = $12, peak_unit = $13, "
     "thresholds = $14::jsonb, pledge_version = $15, late = $16, from_gap = $17, "
     "needs_review = $18, status = CASE WHEN $19 THEN 'retracted' ELSE status END, "
-    "updated_at = now() WHERE id = $1";
+    "updated_at = now() WHERE id = $1 AND "
+    // Only a changed verdict is a change (and an audit row): not a longer path alone.
+    "(severity, started_at, ended_at, peak, thresholds, pledge_version, from_gap, needs_review, "
+    "status = 'retracted') IS DISTINCT FROM ($4, $8::timestamptz, $9::timestamptz, "
+    "$12::double precision, $14::jsonb, $15::integer, $17, $18, $19) RETURNING id";
 
 const char* action_of(ViolationChangeKind kind, bool recomputed, bool inserted) {
     if (inserted) return "opened";
@@ -163,9 +167,14 @@ std::vector<std::int64_t> ViolationStore::apply(Connection& conn,
                 inserted = true;
             } else {
                 const bool retract = c.kind == ViolationChangeKind::retract;
-                with_columns(r, [&](const auto&... p) {
-                    return tx.exec_params0(kUpdate, *row, p..., retract);
-                });
+                const pqxx::result changed = with_columns(
+                    r, [&](const auto&... p) { return tx.exec_params(kUpdate, *row, p..., retract); });
+                if (changed.empty()) {  // the same verdict: nothing to record
+                    mapped[c.episode_id] = *row;
+                    taken.insert(*row);
+                    ids.push_back(*row);
+                    continue;
+                }
             }
             mapped[c.episode_id] = *row;
             taken.insert(*row);

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <thread>
 
+#include "fleetwatch/storage/vehicle_queries.hpp"
 #include "storage_test_db.hpp"
 
 namespace fleetwatch::storage {
@@ -104,6 +105,33 @@ TEST_F(PositionsTest, VehicleBetweenTimesUsesThePrimaryKey) {
         "SELECT count(*) FROM pg_indexes WHERE tablename = 'positions_20260310' AND indexdef LIKE "
         "'%gist (geom)%'");
     EXPECT_EQ(gist, "1");
+}
+
+TEST_F(PositionsTest, ForEachPositionPagesThroughTimeThenVehicleWithoutLosingTies) {
+    scalar("SELECT fleetwatch_ensure_position_partition('2026-03-10')");
+    // Three vehicles at the same seconds: pages of 2 split the ties.
+    for (const char* t : {"2026-03-10T01:00:00Z", "2026-03-10T01:00:01Z"}) {
+        for (const char* v : {"9", "7", "8"}) ASSERT_NE(insert(v, t), "");
+    }
+    ASSERT_NE(insert("7", "2026-03-10T02:00:00Z"), "");  // outside [from, to)
+    Connection c = connect();
+    std::vector<std::string> seen;
+    int pages = 0;
+    for_each_position(c, *core::parse_rfc3339("2026-03-10T01:00:00Z"),
+                      *core::parse_rfc3339("2026-03-10T02:00:00Z"), 2,
+                      [&](std::span<const core::Position> page) {
+                          ++pages;
+                          for (const auto& p : page) {
+                              seen.push_back(core::format_rfc3339(p.gps_time).substr(17, 2) + "/" +
+                                             std::to_string(p.vehicle_id));
+                              EXPECT_EQ(p.speed_dkmh, 425);
+                              EXPECT_EQ(p.point, (core::GeoPoint{32'110'300, 118'958'600}));
+                              EXPECT_EQ(p.mileage_100m, 12345u);
+                              EXPECT_TRUE(p.valid);
+                          }
+                      });
+    EXPECT_EQ(seen, (std::vector<std::string>{"00/7", "00/8", "00/9", "01/7", "01/8", "01/9"}));
+    EXPECT_EQ(pages, 3);
 }
 
 }  // namespace

@@ -4,8 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "fleetwatch/core/position.hpp"
@@ -30,6 +33,21 @@ struct VehicleRow {
 std::vector<VehicleRow> list_vehicles(Connection& conn,
                                       const std::optional<std::string>& leader_username);
 std::optional<VehicleRow> find_vehicle(Connection& conn, core::VehicleId id);
+
+// The ids the rule engine keys the fleet by (rules/from_fleet.hpp), and the terminal of each
+// vehicle (for driver reminders).
+struct FleetIdRows {
+    std::unordered_map<std::string, core::VehicleId> vehicle_by_plate;
+    std::unordered_map<std::string, core::DriverId> driver_by_license;
+    std::unordered_map<core::VehicleId, std::string> phone_key_by_vehicle;
+};
+FleetIdRows load_fleet_ids(Connection& conn);
+
+// Every stored position with from <= gps_time < to, of all vehicles, in GPS-time order (then
+// vehicle), as ingest produced it. Reads in pages of `page` rows; calls `each` per page.
+void for_each_position(Connection& conn, core::Timestamp from, core::Timestamp to,
+                       std::size_t page,
+                       const std::function<void(std::span<const core::Position>)>& each);
 // True when `vehicle` has a trip in a convoy `leader_username` leads.
 bool vehicle_in_leader_convoys(Connection& conn, core::VehicleId vehicle,
                                const std::string& leader_username);

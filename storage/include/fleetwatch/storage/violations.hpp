@@ -3,7 +3,10 @@
 // The engine reports each episode as events (open, update, close, retract; rules/violation.hpp)
 // keyed by its own episode id. ViolationStore turns them into rows: `open` inserts a violation,
 // the others change the row of that episode; each event also appends an audit row (actor and
-// role 'engine'; an update produced by a late-data recompute is the action `recomputed`).
+// role 'engine'; an update produced by a late-data recompute is the action `recomputed`). An
+// event that leaves the verdict as stored (severity, times, peak, thresholds, pledge, gap flags,
+// retraction) changes nothing and writes no audit row: a longer path alone is written with the
+// next change or the close.
 // storage does not depend on rules/, so the episode arrives as a ViolationRecord (app/ fills
 // it in).
 //
