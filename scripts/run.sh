@@ -43,7 +43,7 @@
 # Environment: JOBS (parallel build jobs; default: all cores). FLEETWATCH_* variables of
 # `fleetwatch serve --help` reach the server (e.g. FLEETWATCH_LOG_LEVEL=debug), except the
 # options run.sh sets itself: database.url, ingest.listen, http.listen, metrics.listen,
-# storage.spool_dir. The API's first admin gets the password in FLEETWATCH_ADMIN_PASSWORD
+# rules.fleet_file, storage.spool_dir. The API's first admin gets the password in FLEETWATCH_ADMIN_PASSWORD
 # (default here: fleetwatch-demo; only while the users table is empty).
 # Exit status: 0 after Ctrl-C/SIGTERM or --duration; 1 when something failed (a busy port, a
 # build error, the server or the simulator died: the end of its log is printed); 2 for bad
@@ -349,6 +349,7 @@ setsid "${FLEETWATCH}" serve \
     --metrics.listen "0.0.0.0:${METRICS_PORT}" \
     --http.listen "0.0.0.0:${HTTP_PORT}" \
     --storage.spool_dir "${spool_dir}" \
+    --rules.fleet_file "${FLEET}" \
     </dev/null >>"${serve_log}" 2>&1 &
 serve_pid=$!
 
@@ -409,6 +410,7 @@ cat <<BANNER
   HTTP API          curl -s http://127.0.0.1:${HTTP_PORT}/api/v1/health   (login admin / \$FLEETWATCH_ADMIN_PASSWORD: README)
   metrics           curl -s http://127.0.0.1:${METRICS_PORT}/metrics | grep -E '^fleetwatch_(ingest|storage)_positions'
   latest positions  ${psql_cmd} -f $(shown "${ROOT}/deploy/latest-positions.sql")
+  violations        ${psql_cmd} -c "SELECT id, type, severity, vehicle_id, started_at, ended_at FROM violations ORDER BY id DESC LIMIT 20"
   SQL shell         ${psql_cmd}      (the tables: docs/storage.md)
   logs              $(shown "${serve_log}"), $(shown "${sim_log}") (followed below)
   stop              Ctrl-C: stops the simulator, the server and ${stop_what}

@@ -107,6 +107,18 @@ constexpr OptionDescriptor kOptions[] = {
      "further attempts are refused (429)",
      1, 1'000},
     {"auth.login_window_s", T::integer, "60", "window of auth.login_max_failures", 1, 86'400},
+    // ---- rules: the rule engine (RULES.md)
+    {"rules.fleet_file", T::text, "",
+     "the fleet file (YAML/JSON) whose routes, zones, pledges and trips the rules judge by; the "
+     "same file `fleetwatch fleet import` stored (ids come from the database); empty = positions "
+     "are stored but not judged",
+     0, 0},
+    {"rules.reminder_interval_s", T::integer, "60",
+     "at most one TTS reminder (0x8300) per vehicle this often", 0, 86'400},
+    {"rules.rebuild_lookback_h", T::integer, "26",
+     "on start, the engine replays the stored positions of this many hours (fatigue clocks "
+     "span up to 24 h)",
+     1, 24 * 30},
     // ---- metrics
     {"metrics.listen", T::endpoint, "0.0.0.0:9464",
      "address of the Prometheus /metrics endpoint; empty = disabled", 1, 0},
@@ -351,6 +363,9 @@ Config load_config(const ConfigSources& sources) {
     c.auth.token_ttl = std::chrono::seconds(get_int(c, "auth.token_ttl_s"));
     c.auth.login_max_failures = get_size(c, "auth.login_max_failures");
     c.auth.login_window = std::chrono::seconds(get_int(c, "auth.login_window_s"));
+    c.rules.fleet_file = get_text(c, "rules.fleet_file");
+    c.rules.reminder_interval = std::chrono::seconds(get_int(c, "rules.reminder_interval_s"));
+    c.rules.rebuild_lookback = std::chrono::hours(get_int(c, "rules.rebuild_lookback_h"));
     c.metrics.listen = get_text(c, "metrics.listen");
     c.log.level = get_text(c, "log.level");
     c.log.format = get_text(c, "log.format");

@@ -18,13 +18,17 @@
 #include "fleetwatch/api/endpoints.hpp"
 #include "fleetwatch/api/router.hpp"
 #include "fleetwatch/api/server.hpp"
+#include "fleetwatch/fleet/fleet.hpp"
 #include "fleetwatch/ingest/server.hpp"
 #include "fleetwatch/ingest/stats.hpp"
 #include "fleetwatch/ingest/terminal_directory.hpp"
 #include "fleetwatch/storage/database.hpp"
 #include "fleetwatch/storage/migrations.hpp"
 #include "fleetwatch/storage/position_writer.hpp"
+#include "fleetwatch/rules/from_fleet.hpp"
 #include "fleetwatch/storage/terminals.hpp"
+#include "fleetwatch/storage/vehicle_queries.hpp"
+#include "rules_stage.hpp"
 
 namespace fleetwatch::app {
 
@@ -300,6 +304,55 @@ storage::PositionWriterConfig writer_config(const Config& c) {
     return w;
 }
 
+// The engine's configuration: the fleet file, with the ids `fleet import` gave its rows. Daily
+// trips are expanded from two days ago to 60 days ahead (a server running longer than that
+// needs a restart to judge later trips: docs/rules.md).
+std::unique_ptr<RulesStage> make_rules_stage(const Config& c, storage::Connection& conn,
+                                             core::EventSink& next,
+                                             prometheus::Registry& registry) {
+    auto parsed = fleet::parse_fleet_file(c.rules.fleet_file);
+    if (!parsed.fleet) {
+        std::string what;
+        for (const auto& p : parsed.problems) what += "\n  " + p.to_string();
+        throw ServiceError(fmt::format("rules: {} cannot be used (rules.fleet_file):{}",
+                                       c.rules.fleet_file, what));
+    }
+    const storage::FleetIdRows ids = storage::load_fleet_ids(conn);
+    rules::FleetIds lookup;
+    lookup.vehicle = [&](const std::string& plate) -> std::optional<core::VehicleId> {
+        const auto it = ids.vehicle_by_plate.find(plate);
+        if (it == ids.vehicle_by_plate.end()) return std::nullopt;
+        return it->second;
+    };
+    lookup.driver = [&](const std::string& license) -> std::optional<core::DriverId> {
+        const auto it = ids.driver_by_license.find(license);
+        if (it == ids.driver_by_license.end()) return std::nullopt;
+        return it->second;
+    };
+    const core::Timestamp now = core::utc_now();
+    constexpr auto kDay = std::chrono::hours{24};
+    auto built = rules::from_fleet(*parsed.fleet, lookup,
+                                   core::to_civil(now - 2 * kDay, core::kChinaUtcOffset),
+                                   core::to_civil(now + 60 * kDay, core::kChinaUtcOffset));
+    if (!built.problems.empty()) {
+        std::string what;
+        for (const auto& p : built.problems) what += "\n  " + p;
+        throw ServiceError(fmt::format(
+            "rules: {} does not match the database (run `fleetwatch fleet import` with it "
+            "first):{}",
+            c.rules.fleet_file, what));
+    }
+    RulesStageOptions o;
+    o.conninfo = c.database.url;
+    o.config = std::move(built.config);
+    o.phone_key_by_vehicle = ids.phone_key_by_vehicle;
+    o.reminder_interval = c.rules.reminder_interval;
+    o.rebuild_lookback = c.rules.rebuild_lookback;
+    auto stage = std::make_unique<RulesStage>(next, std::move(o), registry);
+    stage->rebuild();
+    return stage;
+}
+
 }  // namespace
 
 struct Service::Impl {
@@ -319,20 +372,26 @@ struct Service::Impl {
                 log->info("database: {} terminals loaded", rows.size());
                 directory.replace_all(to_directory(std::move(rows)));
                 ensure_admin(conn, *log);
+                wire_directory_hooks(directory, config.database.url);
+                try {
+                    auto w =
+                        std::make_unique<storage::PositionWriter>(writer_config(config), registry);
+                    writer = w.get();
+                    sink = std::move(w);
+                } catch (const std::exception& e) {
+                    throw ServiceError(fmt::format(
+                        "storage: cannot open the spool in {}: {} (storage.spool_dir / "
+                        "FLEETWATCH_STORAGE_SPOOL_DIR; is another fleetwatch serve using it?)",
+                        config.storage.spool_dir, e.what()));
+                }
+                if (!config.rules.fleet_file.empty()) {
+                    rules_stage = make_rules_stage(config, conn, *sink, registry);
+                } else {
+                    log->warn("rules.fleet_file is empty: positions are stored but not judged");
+                }
             } catch (const storage::DatabaseError& e) {
                 throw ServiceError(fmt::format("database: {} (database.url / FLEETWATCH_DATABASE_URL)",
                                                e.what()));
-            }
-            wire_directory_hooks(directory, config.database.url);
-            try {
-                auto w = std::make_unique<storage::PositionWriter>(writer_config(config), registry);
-                writer = w.get();
-                sink = std::move(w);
-            } catch (const std::exception& e) {
-                throw ServiceError(fmt::format(
-                    "storage: cannot open the spool in {}: {} (storage.spool_dir / "
-                    "FLEETWATCH_STORAGE_SPOOL_DIR; is another fleetwatch serve using it?)",
-                    config.storage.spool_dir, e.what()));
             }
             refresher = std::make_unique<TerminalRefresher>(directory, config.database.url,
                                                             config.database.refresh_terminals);
@@ -348,7 +407,8 @@ struct Service::Impl {
                 r->record(std::move(a));
             };
         }
-        server.emplace(std::move(options), directory, *sink, stats);
+        core::EventSink& first = rules_stage ? static_cast<core::EventSink&>(*rules_stage) : *sink;
+        server.emplace(std::move(options), directory, first, stats);
         if (!config.http.listen.empty()) {
             endpoints =
                 std::make_unique<api::Endpoints>(config.database.url, endpoint_options(config));
@@ -390,6 +450,7 @@ struct Service::Impl {
         stopped = true;
         stop_http();     // no request reaches the database after this
         server->stop();  // no more submits after this
+        if (rules_stage) rules_stage->stop();  // judged, violations written
         if (refresher) refresher->stop();
         if (auth_recorder) auth_recorder->stop();
         if (writer != nullptr) writer->stop();  // everything accepted is in the database or spool
@@ -400,6 +461,7 @@ struct Service::Impl {
     ingest::IngestStats stats;
     std::unique_ptr<core::EventSink> sink;
     storage::PositionWriter* writer = nullptr;
+    std::unique_ptr<RulesStage> rules_stage;  // before the server: it is the server's sink
     std::unique_ptr<TerminalRefresher> refresher;
     std::unique_ptr<AuthenticationRecorder> auth_recorder;
     std::optional<ingest::Server> server;
@@ -421,6 +483,15 @@ Service::Service(const Config& config, prometheus::Registry& registry,
 Service::~Service() { stop(); }
 
 void Service::start() {
+    if (impl_->rules_stage) {
+        impl_->rules_stage->start([server = &*impl_->server](const std::string& phone,
+                                                             const std::string& text) {
+            jt808::TextMessage m;
+            m.flag = jt808::TextMessage::kFlagTts | jt808::TextMessage::kFlagDisplay;
+            m.text = text;
+            return server->send_text(phone, std::move(m));
+        });
+    }
     try {
         impl_->server->start();
     } catch (const std::exception& e) {

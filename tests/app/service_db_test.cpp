@@ -13,8 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "fleetwatch/core/time.hpp"
+#include "fleetwatch/fleet/fleet.hpp"
 #include "fleetwatch/ingest/server.hpp"
 #include "fleetwatch/jt808/text.hpp"
+#include "fleetwatch/storage/fleet_import.hpp"
 #include "http_client.hpp"
 #include "storage_test_db.hpp"
 #include "test_terminal.hpp"
@@ -31,6 +34,7 @@ namespace id = jt808::msg_id;
 const core::CivilTime kGmt8Time{2026, 3, 10, 9, 2, 3};  // 2026-03-10T01:02:03Z
 constexpr const char* kBusPhone = "013900000201";
 constexpr const char* kCarPhone = "013900000101";
+constexpr const char* kDemoFleet = FLEETWATCH_SOURCE_DIR "/deploy/demo-fleet.yaml";
 constexpr const char* kUnknownPhone = "013999999999";
 
 class ServiceDb : public storage::testing::DatabaseTest {
@@ -77,6 +81,11 @@ class ServiceDb : public storage::testing::DatabaseTest {
         service_.reset();
         registry_ = std::make_unique<prometheus::Registry>();
         start();
+    }
+    void restart_with_rules() {
+        service_.reset();
+        registry_ = std::make_unique<prometheus::Registry>();
+        start({{"rules.fleet_file", kDemoFleet}});
     }
     std::uint16_t port() const { return service_->port(); }
 
@@ -389,6 +398,78 @@ TEST_F(ServiceDb, TheHttpApiAnswersAndTheFirstStartCreatesTheAdminFromTheEnviron
     service_->stop();  // the API stops first; ingest and the writer after it
     EXPECT_THROW(api::testing::HttpClient(service_->http_port()).get("/api/v1/health"),
                  std::exception);
+}
+
+// ---- rules ---------------------------------------------------------------------------------------
+
+class RulesServiceDb : public ServiceDb {
+  protected:
+    void SetUp() override {
+        ServiceDb::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        auto parsed = fleet::parse_fleet_file(kDemoFleet);
+        ASSERT_TRUE(parsed.fleet);
+        storage::import_fleet(conninfo(), *parsed.fleet);
+    }
+    void start_with_rules() { start({{"rules.fleet_file", kDemoFleet}}); }
+
+    // `n` fixes one second apart at `speed_kmh` heading north, the first `ago` before now.
+    // Overspeed episodes less than a minute apart are one (RULES.md), so an episode closes
+    // after a minute under the limit.
+    static std::vector<jt808::Location> drive(int n, int speed_kmh, std::chrono::seconds ago) {
+        const core::Timestamp t0 = core::utc_now() - ago;
+        std::vector<jt808::Location> items;
+        for (int i = 0; i < n; ++i) {
+            const auto gmt8 = core::to_civil(t0 + std::chrono::seconds{i}, core::kChinaUtcOffset);
+            // 130 km/h is 36 m/s: 325 micro-degrees of latitude a second.
+            items.push_back(make_location(32'100'000 + i * speed_kmh * 25 / 10, 118'950'000,
+                                          static_cast<std::uint16_t>(speed_kmh * 10), gmt8));
+        }
+        return items;
+    }
+    void send_batch(TestTerminal& t, const std::vector<jt808::Location>& items) {
+        jt808::Buffer body;
+        ASSERT_TRUE(jt808::encode_location_batch(0, items, jt808::Dialect::v2013, body));
+        t.send(id::kLocationBatch, body);
+    }
+    std::string overspeed_rows() {
+        return "SELECT count(*) FROM violations v JOIN vehicles ve ON ve.id = v.vehicle_id "
+               "WHERE v.type = 'overspeed' AND ve.plate = '苏AX0101'";
+    }
+};
+
+TEST_F(RulesServiceDb, SpeedingIsStoredAsAViolationAndTheDriverHearsTheReminder) {
+    start_with_rules();
+    auto t = logged_in(kCarPhone);
+    send_batch(*t, drive(20, 130, 120s));
+    const auto text = t->receive_id(id::kText, 10s);
+    ASSERT_TRUE(text) << "no 0x8300 reminder reached the terminal";
+    const auto body = text->decode();
+    ASSERT_TRUE(body) << body.error().message();
+    const auto& m = std::get<jt808::TextMessage>(*body);
+    EXPECT_TRUE(m.flag & jt808::TextMessage::kFlagTts);
+    EXPECT_NE(m.text.find("超速"), std::string::npos) << m.text;
+    EXPECT_EQ(wait_for(overspeed_rows(), "1"), "1");
+    EXPECT_EQ(scalar("SELECT a.action FROM violation_audit a JOIN violations v ON "
+                     "v.id = a.violation_id WHERE v.type = 'overspeed' ORDER BY a.id LIMIT 1"),
+              "opened");
+    // A minute and more under the limit closes it.
+    send_batch(*t, drive(75, 30, 99s));
+    EXPECT_EQ(wait_for(overspeed_rows() + " AND v.ended_at IS NOT NULL", "1"), "1");
+}
+
+TEST_F(RulesServiceDb, AfterARestartTheEpisodeContinuesInItsRow) {
+    start_with_rules();
+    {
+        auto t = logged_in(kCarPhone);
+        send_batch(*t, drive(20, 130, 120s));
+        ASSERT_EQ(wait_for(overspeed_rows() + " AND v.ended_at IS NULL", "1"), "1");
+    }
+    restart_with_rules();
+    auto t = logged_in(kCarPhone);
+    send_batch(*t, drive(75, 30, 99s));  // after the stored ones: closes the same episode
+    EXPECT_EQ(wait_for(overspeed_rows() + " AND v.ended_at IS NOT NULL", "1"), "1");
+    EXPECT_EQ(scalar(overspeed_rows()), "1");
 }
 
 }  // namespace

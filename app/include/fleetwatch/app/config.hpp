@@ -100,6 +100,11 @@ struct Config {
         std::size_t login_max_failures = 0;
         std::chrono::seconds login_window{};
     } auth;
+    struct Rules {
+        std::string fleet_file;  // empty: no rules (positions are stored, not judged)
+        std::chrono::seconds reminder_interval{};
+        std::chrono::hours rebuild_lookback{};
+    } rules;
     struct Metrics {
         std::string listen;  // empty: no exposer
     } metrics;
