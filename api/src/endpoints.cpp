@@ -178,7 +178,8 @@ Response Endpoints::login(Request& r) {
     }
     // Only a name that could be a user reaches the log (a peer's bytes could forge log lines);
     // refusals while blocked are debug: a brute force would otherwise write one line per try.
-    const std::string_view shown = valid_username(username) ? username : "(invalid name)";
+    const std::string_view shown = valid_username(username) ? std::string_view{username}
+                                                            : std::string_view{"(invalid name)"};
     if (const auto wait = limiter_.blocked_for(username, r.remote_address)) {
         spdlog::debug("api: login for '{}' from {} refused: too many failures", shown,
                       r.remote_address);
