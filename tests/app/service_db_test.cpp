@@ -404,6 +404,30 @@ TEST_F(ServiceDb, TheHttpApiAnswersAndTheFirstStartCreatesTheAdminFromTheEnviron
 
 // ---- rules ---------------------------------------------------------------------------------------
 
+// One car and a route, with scripted speeding for fleetwatch-sim. A car, so that the episodes
+// do not depend on the time of day the test runs at (buses may not drive 02:00-05:00; the
+// night limit is lower, but 130 km/h is over it too).
+constexpr const char* kScriptedFleet = R"(version: 1
+timezone: Asia/Shanghai
+vehicles:
+  - {plate: 苏AT0001, plate_color: 2, class: car, terminal_phone: "013911110001"}
+routes:
+  - name: 测试线
+    crs: wgs84
+    corridor_m: 50
+    points: [[118.9586, 32.1103], [118.9200, 32.0990], [118.8800, 32.0800]]
+simulation:
+  protocol: "2013"
+  report_interval_s: 5
+  time_scale: 30
+  terminals:
+    - vehicle: 苏AT0001
+      route: 测试线
+      speed_kmh: 40
+      misbehaviour: [{kind: speeding, speed_kmh: 130, after_min: 1, for_min: 1}]
+)";
+constexpr const char* kScriptedPhone = "013911110001";
+
 class RulesServiceDb : public ServiceDb {
   protected:
     void SetUp() override {
@@ -414,6 +438,20 @@ class RulesServiceDb : public ServiceDb {
         storage::import_fleet(conninfo(), *parsed.fleet);
     }
     void start_with_rules() { start({{"rules.fleet_file", kDemoFleet}}); }
+    // kScriptedFleet, written next to the spool directory and imported; returns the file.
+    std::string import_scripted_fleet() {
+        const auto file = spool_.parent_path() / (spool_.filename().string() + "-fleet.yaml");
+        std::ofstream(file) << kScriptedFleet;
+        scripted_fleet_ = fleet::parse_fleet_file(file.string()).fleet;
+        EXPECT_TRUE(scripted_fleet_);
+        if (scripted_fleet_) storage::import_fleet(conninfo(), *scripted_fleet_);
+        return file.string();
+    }
+    void TearDown() override {
+        ServiceDb::TearDown();
+        std::filesystem::remove(spool_.parent_path() / (spool_.filename().string() + "-fleet.yaml"));
+    }
+    std::optional<fleet::Fleet> scripted_fleet_;
 
     // `n` fixes one second apart at `speed_kmh` heading north, the first `ago` before now.
     // Overspeed episodes less than a minute apart are one (RULES.md), so an episode closes
@@ -474,43 +512,57 @@ TEST_F(RulesServiceDb, AfterARestartTheEpisodeContinuesInItsRow) {
     EXPECT_EQ(scalar(overspeed_rows()), "1");
 }
 
-// The issue's end-to-end acceptance in one process: fleetwatch-sim's scenario engine drives a
-// bus with scripted speeding over real TCP into the real server and PostGIS. GPS time starts
-// 9 min back and runs 30x, so the speeding (GPS minutes 1-2) arrives within the 10 min after
-// its start in which a reminder is still spoken. A car, so that the episodes do not depend on
-// the time of day the test runs at (buses may not drive 02:00-05:00; the night limit is lower
-// but 130 km/h is over it too).
-constexpr const char* kScriptedFleet = R"(version: 1
-timezone: Asia/Shanghai
-vehicles:
-  - {plate: 苏AT0001, plate_color: 2, class: car, terminal_phone: "013911110001"}
-routes:
-  - name: 测试线
-    crs: wgs84
-    corridor_m: 50
-    points: [[118.9586, 32.1103], [118.9200, 32.0990], [118.8800, 32.0800]]
-simulation:
-  protocol: "2013"
-  report_interval_s: 5
-  time_scale: 30
-  terminals:
-    - vehicle: 苏AT0001
-      route: 测试线
-      speed_kmh: 40
-      misbehaviour: [{kind: speeding, speed_kmh: 130, after_min: 1, for_min: 1}]
-)";
-
-TEST_F(RulesServiceDb, TheSimulatorsScriptedSpeedingIsExactlyOneEpisodeAndTheCabHearsIt) {
-    const auto file = spool_.parent_path() / (spool_.filename().string() + "-fleet.yaml");
+// Issue 4's restart acceptance: a 4.5 h daytime drive (yesterday from 08:00 local, GPS time,
+// one fix a minute), with the server restarted after 2 h. The engine
+// is rebuilt from the stored positions, so the continuous-driving clock (4 h by day for a car,
+// RULES.md) runs across the restart and the fatigue episode opens 4 h into the drive.
+TEST_F(RulesServiceDb, AFatigueClockSurvivesARestartInTheMiddleOfAFourHourDrive) {
+    const std::map<std::string, std::string, std::less<>> rules{
+        {"rules.fleet_file", import_scripted_fleet()}, {"rules.rebuild_lookback_h", "72"}};
+    start(rules);
+    core::CivilTime day = core::to_civil(core::utc_now() - 24h, core::kChinaUtcOffset);
+    day.hour = 8;
+    day.minute = 0;
+    day.second = 0;
+    const core::Timestamp t0 = core::to_timestamp(day, core::kChinaUtcOffset);
+    const auto minutes = [&](int from, int to) {
+        std::vector<jt808::Location> items;
+        for (int i = from; i < to; ++i) {
+            const auto gmt8 = core::to_civil(t0 + std::chrono::minutes{i}, core::kChinaUtcOffset);
+            // 50 km/h is 833 m a minute: 7.5 milli-degrees of latitude.
+            items.push_back(make_location(31'000'000 + i * 7'500, 118'950'000, 500, gmt8));
+        }
+        return items;
+    };
+    const auto send = [&](TestTerminal& t, int from, int to) {
+        for (const auto& l : minutes(from, to)) ASSERT_EQ(report(t, l), 0);
+    };
     {
-        std::ofstream(file) << kScriptedFleet;
+        auto t = logged_in(kScriptedPhone);
+        send(*t, 0, 120);
+        ASSERT_EQ(wait_for("SELECT count(*) FROM positions", "120"), "120");
     }
-    auto parsed = fleet::parse_fleet_file(file.string());
-    ASSERT_TRUE(parsed.fleet) << parsed.problems.front().to_string();
-    storage::import_fleet(conninfo(), *parsed.fleet);
-    start({{"rules.fleet_file", file.string()}});
+    service_.reset();  // the engine's state is gone with it
+    registry_ = std::make_unique<prometheus::Registry>();
+    start(rules);
+    auto t = logged_in(kScriptedPhone);
+    send(*t, 120, 270);
+    const std::string fatigue =
+        "SELECT string_agg(to_char(started_at AT TIME ZONE 'Asia/Shanghai', 'HH24:MI'), ',') "
+        "FROM violations WHERE type = 'fatigue_continuous'";
+    EXPECT_EQ(wait_for(fatigue, "12:00", 20s), "12:00");
+    EXPECT_EQ(scalar("SELECT count(*) FROM violations WHERE type = 'fatigue_continuous'"), "1");
+}
 
-    auto built = sim::build_terminals(*parsed.fleet, {});
+
+// The issue's end-to-end acceptance in one process: fleetwatch-sim's scenario engine drives the
+// car of kScriptedFleet over real TCP into the real server and PostGIS. GPS time starts 9 min
+// back and runs 30x, so the speeding (GPS minutes 1-2) arrives within the 10 min after its start
+// in which a reminder is still spoken.
+TEST_F(RulesServiceDb, TheSimulatorsScriptedSpeedingIsExactlyOneEpisodeAndTheCabHearsIt) {
+    start({{"rules.fleet_file", import_scripted_fleet()}});
+    ASSERT_TRUE(scripted_fleet_);
+    auto built = sim::build_terminals(*scripted_fleet_, {});
     ASSERT_TRUE(built.problems.empty()) << built.problems.front();
     sim::ScenarioOptions o;
     o.port = port();
@@ -529,7 +581,6 @@ TEST_F(RulesServiceDb, TheSimulatorsScriptedSpeedingIsExactlyOneEpisodeAndTheCab
         "FROM violations";
     const std::string got = wait_for(episodes, "overspeed:t:f", 20s);
     scenario.stop();
-    std::filesystem::remove(file);
     ASSERT_TRUE(heard) << scenario.status_line();
     EXPECT_TRUE(heard->tts);
     EXPECT_EQ(got, "overspeed:t:f") << scenario.status_line();
