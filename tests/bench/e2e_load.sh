@@ -36,6 +36,8 @@
 #   --pg-stat-statements  load pg_stat_statements and print the top statements after the run
 #   --perf                `perf record -a` for 20 s of the sending phase (from 15 s in); prints
 #                         where CPU time went by process/DSO and the top symbols
+#   --rules               run the rule engine too (rules.fleet_file = the generated fleet): the
+#                         issue 4 comparison, rules on against rules off
 #   --smoke               a short run: 200 terminals (100 sending), 2 000/s, 5 s
 #   --keep                keep the temporary directory (logs, cluster) and say where
 #   -h, --help            this text
@@ -60,6 +62,7 @@ pg_settings=()
 keep=0
 pgss=0
 perf=0
+rules=0
 while (($#)); do
     case "$1" in
         --build) build="${2:?}"; shift ;;
@@ -76,6 +79,7 @@ while (($#)); do
         --no-fsync) fsync_opt=(--no-fsync) ;;
         --pg-stat-statements) pgss=1 ;;
         --perf) perf=1 ;;
+        --rules) rules=1 ;;
         --smoke) terminals=200; load_terminals=100; rate=2000; seconds=5 ;;
         --keep) keep=1 ;;
         -h|--help) usage; exit 0 ;;
@@ -208,6 +212,8 @@ t_import=${SECONDS}
 say "imported ${terminals} vehicles in $((SECONDS - t_import)) s; schema ${index_desc}"
 
 # ---- the server ------------------------------------------------------------------------------------
+rules_opt=()
+((rules)) && rules_opt=(--rules.fleet_file "${tmp}/fleet.yaml")
 ingest_port=""
 for _ in 1 2 3 4 5; do
     metrics_port="$(free_port)" || die "no free port"
@@ -219,6 +225,7 @@ for _ in 1 2 3 4 5; do
         --metrics.listen "127.0.0.1:${metrics_port}" \
         --http.listen "" \
         --storage.spool_dir "${tmp}/spool" \
+        "${rules_opt[@]}" \
         >"${tmp}/serve.log" 2>&1 &
     serve_pid=$!
     wait_line "${tmp}/serve.log" "ingest listening on" 60 "${serve_pid}" &&
@@ -367,6 +374,11 @@ echo "into PostGIS   $((stored_1 - stored_0)) rows stored; writer queue peaked a
 echo "batches        ${batches} committed, mean $(awk -v n="${batches}" -v s="${batch_s}" 'BEGIN { if (n > 0) printf "%.1f ms", s / n * 1000; else print "n/a" }') each (all batches of the run)"
 echo "CPU (sending)  server $(cpu_pct "${cpu0_serve}" "${cpu1_serve}"), PostgreSQL $(cpu_pct "${cpu0_pg}" "${cpu1_pg}"), load generator ${gen_cpu} (its whole run), idle-session generator $(cpu_pct "${cpu0_idle}" "${cpu1_idle}") of one core over ${wall%.*} s (2 cores = 200%)"
 echo "database       count(*) positions = ${rows}; acknowledged = ${acked}: $([[ "${rows}" == "${acked}" ]] && echo "equal" || echo "DIFFERENT")"
+if ((rules)); then
+    echo "rules          judged $(metric fleetwatch_rules_positions_total), not judged (queue full) $(metric fleetwatch_rules_dropped_total), violations $(psql "${url}" -qXtAc "SELECT count(*) FROM violations")"
+else
+    echo "rules          off (--rules turns them on)"
+fi
 echo "==============================================================="
 if ((perf)); then
     wait "${perf_pid}" 2>/dev/null || true
