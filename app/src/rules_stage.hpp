@@ -14,8 +14,8 @@
 //     per `reminder_interval` (the engine never makes one for a late detection or a replay);
 //   - every second the wall clock (Engine::on_tick) for terminal_offline and
 //     convoy_member_offline.
-// One engine thread: the engine judges 1.4-1.9 M positions/s on one core (docs/performance.md),
-// some 30x what the ingest-to-PostGIS path stores; sharding by vehicle is left for when the
+// One engine thread: the engine judges about 2 M positions/s on one core (docs/performance.md),
+// some 40x what the ingest-to-PostGIS path stores; sharding by vehicle is left for when the
 // fleet needs it (the driver stage must then live with the driver, docs/rules.md).
 //
 // Restart (RULES.md: fatigue clocks span many hours): before ingest starts, rebuild() feeds
