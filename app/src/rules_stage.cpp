@@ -20,6 +20,32 @@ storage::ViolationChangeKind to_change_kind(rules::EpisodeEventKind k) {
     return storage::ViolationChangeKind::update;
 }
 
+push::ViolationEvent to_push_event(const storage::ViolationChange& c, std::int64_t id) {
+    push::ViolationEvent e;
+    switch (c.kind) {
+        case storage::ViolationChangeKind::open: e.kind = push::ViolationEventKind::opened; break;
+        case storage::ViolationChangeKind::update: e.kind = push::ViolationEventKind::updated; break;
+        case storage::ViolationChangeKind::close: e.kind = push::ViolationEventKind::closed; break;
+        case storage::ViolationChangeKind::retract:
+            e.kind = push::ViolationEventKind::retracted;
+            break;
+    }
+    const storage::ViolationRecord& r = c.record;
+    e.violation_id = id;
+    e.type = r.type;
+    e.subtype = r.subtype;
+    e.severity = r.severity;
+    e.vehicle_id = r.vehicle_id;
+    e.driver_id = r.driver_id;
+    e.started_at = r.started_at;
+    e.ended_at = r.ended_at;
+    e.peak = r.peak;
+    e.peak_unit = r.peak_unit;
+    e.late = r.late;
+    e.recomputed = c.recomputed;
+    return e;
+}
+
 prometheus::Counter& counter(prometheus::Registry& r, const char* name, const char* help) {
     return prometheus::BuildCounter().Name(name).Help(help).Register(r).Add({});
 }
@@ -52,9 +78,10 @@ storage::ViolationChange to_violation_change(const rules::EpisodeEvent& e) {
     return c;
 }
 
-RulesStage::RulesStage(core::EventSink& next, RulesStageOptions options,
-                       prometheus::Registry& registry)
+RulesStage::RulesStage(core::EventSink& next, push::Publisher& publisher,
+                       RulesStageOptions options, prometheus::Registry& registry)
     : next_(next),
+      publisher_(publisher),
       options_(std::move(options)),
       engine_(options_.config),
       db_(options_.conninfo),
@@ -218,13 +245,6 @@ void RulesStage::handle(rules::Outputs& out) {
                   {"type", std::string(rules::to_string(ep.type))},
                   {"severity", std::string(rules::to_string(ep.severity))}})
             .Increment();
-        // The push/ interface (issue 5) takes this place.
-        spdlog::info("violation {} {} {} vehicle={} driver={} start={} peak={}{}{}{}",
-                     rules::to_string(e.kind), rules::to_string(ep.type),
-                     rules::to_string(ep.severity), ep.vehicle_id,
-                     ep.driver_id ? std::to_string(*ep.driver_id) : "-",
-                     core::format_rfc3339(ep.start), ep.peak, ep.peak_unit,
-                     ep.late ? " late" : "", e.recomputed ? " recomputed" : "");
         if (pending_.size() >= kMaxPendingChanges) {
             write_errors_.Increment();
             spdlog::error("rules: {} violation changes wait for the database; dropping the "
@@ -235,9 +255,15 @@ void RulesStage::handle(rules::Outputs& out) {
         pending_.push_back(to_violation_change(e));
     }
     for (const auto& w : out.warnings) {
-        spdlog::info("warning fatigue vehicle={} continuous={}min limit={}min at={}{}",
-                     w.vehicle_id, w.continuous_min, w.limit_min, core::format_rfc3339(w.time),
-                     w.late ? " late" : "");
+        push::FatigueWarning f;
+        f.vehicle_id = w.vehicle_id;
+        if (!w.driver.is_vehicle) f.driver_id = static_cast<core::DriverId>(w.driver.id);
+        f.time = w.time;
+        f.continuous_min = w.continuous_min;
+        f.limit_min = w.limit_min;
+        f.night = w.night;
+        f.late = w.late;
+        publisher_.warning(f);
     }
     for (const auto& r : out.reminders) remind(r);
 }
@@ -246,12 +272,14 @@ bool RulesStage::flush_changes() {
     if (pending_.empty()) return true;
     try {
         if (!conn_) conn_.emplace(db_.connect());
-        store_.apply(*conn_, pending_);
-        for (const auto& c : pending_) {
+        const std::vector<std::int64_t> ids = store_.apply(*conn_, pending_);
+        for (std::size_t i = 0; i < pending_.size(); ++i) {
+            const storage::ViolationChange& c = pending_[i];
             if (c.kind == storage::ViolationChangeKind::close ||
                 c.kind == storage::ViolationChangeKind::retract) {
                 store_.forget(c.episode_id);
             }
+            if (ids[i] != 0) publisher_.violation(to_push_event(c, ids[i]));
         }
         pending_.clear();
         return true;

@@ -8,8 +8,8 @@
 // The rules thread owns the Engine (rules/engine.hpp). For each batch it runs the engine, then:
 //   - episode events -> violations and violation_audit (storage::ViolationStore), retried every
 //     second while PostgreSQL is away (held in memory meanwhile, up to kMaxPendingChanges);
-//   - episode events and fatigue warnings -> the log (the push/ interface of issue 5 takes
-//     this place);
+//   - each stored episode event (with its violations.id) and each fatigue warning -> the
+//     push::Publisher (push/publisher.hpp; `serve` logs them until issue 5's hub and webhooks);
 //   - reminders -> 0x8300 with the TTS flag to the vehicle's terminal, at most one per vehicle
 //     per `reminder_interval` (the engine never makes one for a late detection or a replay);
 //   - every second the wall clock (Engine::on_tick) for terminal_offline and
@@ -46,6 +46,7 @@
 #include <prometheus/registry.h>
 
 #include "fleetwatch/core/events.hpp"
+#include "fleetwatch/push/publisher.hpp"
 #include "fleetwatch/rules/engine.hpp"
 #include "fleetwatch/storage/database.hpp"
 #include "fleetwatch/storage/violations.hpp"
@@ -71,7 +72,9 @@ class RulesStage final : public core::EventSink {
   public:
     static constexpr std::size_t kMaxPendingChanges = 100'000;
 
-    RulesStage(core::EventSink& next, RulesStageOptions options, prometheus::Registry& registry);
+    // `next` (the writer) and `publisher` must outlive the stage.
+    RulesStage(core::EventSink& next, push::Publisher& publisher, RulesStageOptions options,
+               prometheus::Registry& registry);
     ~RulesStage() override;
     RulesStage(const RulesStage&) = delete;
     RulesStage& operator=(const RulesStage&) = delete;
@@ -95,6 +98,7 @@ class RulesStage final : public core::EventSink {
     void remind(const rules::Reminder& r);
 
     core::EventSink& next_;
+    push::Publisher& publisher_;
     RulesStageOptions options_;
     rules::Engine engine_;
     storage::Database db_;

@@ -25,6 +25,7 @@
 #include "fleetwatch/storage/database.hpp"
 #include "fleetwatch/storage/migrations.hpp"
 #include "fleetwatch/storage/position_writer.hpp"
+#include "fleetwatch/push/publisher.hpp"
 #include "fleetwatch/rules/from_fleet.hpp"
 #include "fleetwatch/storage/terminals.hpp"
 #include "fleetwatch/storage/vehicle_queries.hpp"
@@ -308,7 +309,7 @@ storage::PositionWriterConfig writer_config(const Config& c) {
 // trips are expanded from two days ago to 60 days ahead (a server running longer than that
 // needs a restart to judge later trips: docs/rules.md).
 std::unique_ptr<RulesStage> make_rules_stage(const Config& c, storage::Connection& conn,
-                                             core::EventSink& next,
+                                             core::EventSink& next, push::Publisher& publisher,
                                              prometheus::Registry& registry) {
     auto parsed = fleet::parse_fleet_file(c.rules.fleet_file);
     if (!parsed.fleet) {
@@ -348,7 +349,7 @@ std::unique_ptr<RulesStage> make_rules_stage(const Config& c, storage::Connectio
     o.phone_key_by_vehicle = ids.phone_key_by_vehicle;
     o.reminder_interval = c.rules.reminder_interval;
     o.rebuild_lookback = c.rules.rebuild_lookback;
-    auto stage = std::make_unique<RulesStage>(next, std::move(o), registry);
+    auto stage = std::make_unique<RulesStage>(next, publisher, std::move(o), registry);
     stage->rebuild();
     return stage;
 }
@@ -357,8 +358,9 @@ std::unique_ptr<RulesStage> make_rules_stage(const Config& c, storage::Connectio
 
 struct Service::Impl {
     Impl(const Config& c, prometheus::Registry& registry,
-         std::shared_ptr<spdlog::logger> ingest_logger)
+         std::shared_ptr<spdlog::logger> ingest_logger, push::Publisher* given_publisher)
         : config(c),
+          publisher(given_publisher),
           directory(ingest::TerminalDirectory::Options{c.ingest.auto_register, 16}),
           stats(registry) {
         auto log = spdlog::default_logger();
@@ -385,7 +387,11 @@ struct Service::Impl {
                         config.storage.spool_dir, e.what()));
                 }
                 if (!config.rules.fleet_file.empty()) {
-                    rules_stage = make_rules_stage(config, conn, *sink, registry);
+                    if (publisher == nullptr) {
+                        own_publisher = std::make_unique<push::LogPublisher>();
+                        publisher = own_publisher.get();
+                    }
+                    rules_stage = make_rules_stage(config, conn, *sink, *publisher, registry);
                 } else {
                     log->warn("rules.fleet_file is empty: positions are stored but not judged");
                 }
@@ -457,10 +463,12 @@ struct Service::Impl {
     }
 
     Config config;
+    push::Publisher* publisher = nullptr;  // given, or own_publisher
     ingest::TerminalDirectory directory;
     ingest::IngestStats stats;
     std::unique_ptr<core::EventSink> sink;
     storage::PositionWriter* writer = nullptr;
+    std::unique_ptr<push::Publisher> own_publisher;  // when none was given
     std::unique_ptr<RulesStage> rules_stage;  // before the server: it is the server's sink
     std::unique_ptr<TerminalRefresher> refresher;
     std::unique_ptr<AuthenticationRecorder> auth_recorder;
@@ -477,8 +485,8 @@ struct Service::Impl {
 };
 
 Service::Service(const Config& config, prometheus::Registry& registry,
-                 std::shared_ptr<spdlog::logger> ingest_logger)
-    : impl_(std::make_unique<Impl>(config, registry, std::move(ingest_logger))) {}
+                 std::shared_ptr<spdlog::logger> ingest_logger, push::Publisher* publisher)
+    : impl_(std::make_unique<Impl>(config, registry, std::move(ingest_logger), publisher)) {}
 
 Service::~Service() { stop(); }
 

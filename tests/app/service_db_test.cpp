@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "fleetwatch/core/time.hpp"
 #include "fleetwatch/fleet/fleet.hpp"
 #include "fleetwatch/ingest/server.hpp"
+#include "fleetwatch/push/publisher.hpp"
 #include "fleetwatch/jt808/text.hpp"
 #include "fleetwatch/sim/scenario.hpp"
 #include "fleetwatch/storage/fleet_import.hpp"
@@ -76,7 +78,7 @@ class ServiceDb : public storage::testing::DatabaseTest {
                          {"storage.batch_interval_ms", "20"},
                          {"log.level", "warn"}};
         for (auto& [k, v] : extra) sources.flags[k] = v;
-        service_ = std::make_unique<Service>(load_config(sources), *registry_);
+        service_ = std::make_unique<Service>(load_config(sources), *registry_, nullptr, publisher_);
         service_->start();
     }
     void restart() {
@@ -135,6 +137,7 @@ class ServiceDb : public storage::testing::DatabaseTest {
     std::filesystem::path spool_;
     std::unique_ptr<prometheus::Registry> registry_ = std::make_unique<prometheus::Registry>();
     std::unique_ptr<Service> service_;
+    push::Publisher* publisher_ = nullptr;  // nullptr: the service logs
 
   private:
     using DatabaseTest::SetUp;
@@ -428,6 +431,25 @@ simulation:
 )";
 constexpr const char* kScriptedPhone = "013911110001";
 
+// Records what the rules publish (thread-safe: called on the rules thread).
+class RecordingPublisher final : public push::Publisher {
+  public:
+    void violation(const push::ViolationEvent& e) override {
+        const std::lock_guard lock(mutex_);
+        lines_.push_back(std::string(push::to_string(e.kind)) + " " + std::to_string(e.violation_id) +
+                         " " + e.type);
+    }
+    void warning(const push::FatigueWarning&) override {}
+    std::vector<std::string> lines() const {
+        const std::lock_guard lock(mutex_);
+        return lines_;
+    }
+
+  private:
+    mutable std::mutex mutex_;
+    std::vector<std::string> lines_;
+};
+
 class RulesServiceDb : public ServiceDb {
   protected:
     void SetUp() override {
@@ -479,6 +501,8 @@ class RulesServiceDb : public ServiceDb {
 };
 
 TEST_F(RulesServiceDb, SpeedingIsStoredAsAViolationAndTheDriverHearsTheReminder) {
+    RecordingPublisher published;
+    publisher_ = &published;
     start_with_rules();
     auto t = logged_in(kCarPhone);
     send_batch(*t, drive(20, 130, 120s));
@@ -496,6 +520,18 @@ TEST_F(RulesServiceDb, SpeedingIsStoredAsAViolationAndTheDriverHearsTheReminder)
     // A minute and more under the limit closes it.
     send_batch(*t, drive(75, 30, 99s));
     EXPECT_EQ(wait_for(overspeed_rows() + " AND v.ended_at IS NOT NULL", "1"), "1");
+    // Published once stored, with the row's id.
+    const std::string id = scalar("SELECT id FROM violations WHERE type = 'overspeed'");
+    std::vector<std::string> lines;
+    eventually(
+        [&] {
+            lines = published.lines();
+            return !lines.empty() && lines.back().starts_with("violation.closed");
+        },
+        5s);
+    ASSERT_FALSE(lines.empty());
+    EXPECT_EQ(lines.front(), "violation.opened " + id + " overspeed");
+    EXPECT_EQ(lines.back(), "violation.closed " + id + " overspeed");
 }
 
 TEST_F(RulesServiceDb, AfterARestartTheEpisodeContinuesInItsRow) {

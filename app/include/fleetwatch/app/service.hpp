@@ -5,12 +5,13 @@
 //
 // Start-up order: migrations -> terminals loaded into the directory -> directory hooks
 // (registration codes saved, `ingest.auto_register` creates vehicles) -> PositionWriter (opens
-// the spool) -> terminal refresher -> ingest server. With `database.url` empty nothing can be
+// the spool) -> with `rules.fleet_file`, the rule engine (rebuilt from the stored positions;
+// app/src/rules_stage.hpp) -> terminal refresher -> ingest server. With `database.url` empty nothing can be
 // stored, so every terminal is refused (0x8100 result 4) and no position is accepted.
 //
 // Stop order (stop(), also the destructor): the HTTP API first, then the ingest server (no
-// submit after it), then the refresher, then the writer, which flushes everything accepted to
-// PostgreSQL or the spool.
+// submit after it), then the rules (what is queued is judged and its violations written), the
+// refresher, then the writer, which flushes everything accepted to PostgreSQL or the spool.
 //
 // The HTTP API (api/, `http.listen`; empty = none) runs on an io_context of its own with
 // `http.threads` threads, started after the ingest server: its handlers wait on PostgreSQL,
@@ -32,6 +33,9 @@ namespace spdlog {
 class logger;
 }
 
+namespace fleetwatch::push {
+class Publisher;
+}
 namespace fleetwatch::ingest {
 class Server;
 class TerminalDirectory;
@@ -49,8 +53,11 @@ class Service {
   public:
     // Prepares everything up to the listening socket: migrates, loads terminals, opens the spool.
     // Throws ServiceError. The registry must outlive the service.
+    // `publisher` receives the stored violations and warnings when rules run
+    // (rules.fleet_file); nullptr: a push::LogPublisher. It must outlive the service.
     Service(const Config& config, prometheus::Registry& registry,
-            std::shared_ptr<spdlog::logger> ingest_logger = nullptr);
+            std::shared_ptr<spdlog::logger> ingest_logger = nullptr,
+            push::Publisher* publisher = nullptr);
     ~Service();
     Service(const Service&) = delete;
     Service& operator=(const Service&) = delete;
