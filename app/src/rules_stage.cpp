@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "fleetwatch/core/time.hpp"
+#include "fleetwatch/storage/driver_cards.hpp"
 #include "fleetwatch/storage/vehicle_queries.hpp"
 
 namespace fleetwatch::app {
@@ -115,16 +116,27 @@ void RulesStage::rebuild() {
     storage::Connection conn = db_.connect();
     const core::Timestamp now = core::utc_now();
     const core::Timestamp from = now - options_.rebuild_lookback;
+    const core::Timestamp to = now + options_.config.max_future;
+    // Card events interleaved with the positions by time: who drove is part of the state.
+    const std::vector<core::DriverCardEvent> cards = storage::list_card_events(conn, from, to);
+    std::size_t next_card = 0;
     rules::Outputs discarded;
+    const auto cards_until = [&](core::Timestamp t) {
+        for (; next_card < cards.size() && cards[next_card].time <= t; ++next_card) {
+            engine_.on_card_event(cards[next_card], discarded);
+            discarded.clear();
+        }
+    };
     std::size_t n = 0;
-    storage::for_each_position(conn, from, now + options_.config.max_future, 10'000,
-                               [&](std::span<const core::Position> page) {
-                                   for (const auto& p : page) {
-                                       engine_.on_position(p, discarded);
-                                       discarded.clear();
-                                   }
-                                   n += page.size();
-                               });
+    storage::for_each_position(conn, from, to, 10'000, [&](std::span<const core::Position> page) {
+        for (const auto& p : page) {
+            cards_until(p.gps_time);
+            engine_.on_position(p, discarded);
+            discarded.clear();
+        }
+        n += page.size();
+    });
+    cards_until(core::Timestamp::max());
     // What the engine now holds is what it would have reported; the store finds the rows the
     // last run wrote (or writes those it never got to).
     std::vector<storage::ViolationChange> changes;
@@ -133,8 +145,9 @@ void RulesStage::rebuild() {
         changes.push_back(to_violation_change(ev));
     }
     store_.apply(conn, changes);
-    spdlog::info("rules: rebuilt from {} stored positions since {}; {} episodes held", n,
-                 core::format_rfc3339(from), changes.size());
+    spdlog::info("rules: rebuilt from {} stored positions and {} card events since {}; {} "
+                 "episodes held",
+                 n, cards.size(), core::format_rfc3339(from), changes.size());
     conn_.emplace(std::move(conn));
 }
 

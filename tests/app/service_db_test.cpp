@@ -414,6 +414,8 @@ constexpr const char* kScriptedFleet = R"(version: 1
 timezone: Asia/Shanghai
 vehicles:
   - {plate: 苏AT0001, plate_color: 2, class: car, terminal_phone: "013911110001"}
+drivers:
+  - {name: 陈秀英, license_no: "320102197512030043", ic_card_no: "IC0003", certificate_no: "QC320100000003"}
 routes:
   - name: 测试线
     crs: wgs84
@@ -549,9 +551,10 @@ TEST_F(RulesServiceDb, AfterARestartTheEpisodeContinuesInItsRow) {
 }
 
 // Issue 4's restart acceptance: a 4.5 h daytime drive (yesterday from 08:00 local, GPS time,
-// one fix a minute), with the server restarted after 2 h. The engine
-// is rebuilt from the stored positions, so the continuous-driving clock (4 h by day for a car,
-// RULES.md) runs across the restart and the fatigue episode opens 4 h into the drive.
+// one fix a minute, the driver's IC card in first), with the server restarted after 2 h. The
+// engine is rebuilt from the stored positions and card sessions, so the continuous-driving
+// clock (4 h by day for a car, RULES.md) runs across the restart: the fatigue episode opens
+// 4 h into the drive, charged to the driver.
 TEST_F(RulesServiceDb, AFatigueClockSurvivesARestartInTheMiddleOfAFourHourDrive) {
     const std::map<std::string, std::string, std::less<>> rules{
         {"rules.fleet_file", import_scripted_fleet()}, {"rules.rebuild_lookback_h", "72"}};
@@ -575,6 +578,18 @@ TEST_F(RulesServiceDb, AFatigueClockSurvivesARestartInTheMiddleOfAFourHourDrive)
     };
     {
         auto t = logged_in(kScriptedPhone);
+        // The driver's card goes in first: after the restart the engine must still know who
+        // drives (the card event is replayed with the positions).
+        jt808::DriverIdentity in;
+        in.state = 1;
+        in.time = jt808::BcdTime::from_civil(core::to_civil(t0 - 1min, core::kChinaUtcOffset));
+        in.ic_result = 0;
+        in.driver_name = jt808::utf8_to_gbk("陈秀英");
+        const std::string cert = "QC320100000003";
+        in.certificate_no = jt808::as_bytes(cert);
+        in.issuer = jt808::utf8_to_gbk("南京市交通运输局");
+        in.certificate_expiry = core::CivilTime{2030, 1, 1, 0, 0, 0};
+        ASSERT_EQ(acked(*t, t->send_message(in), id::kDriverIdentity), 0);
         send(*t, 0, 120);
         ASSERT_EQ(wait_for("SELECT count(*) FROM positions", "120"), "120");
     }
@@ -588,6 +603,8 @@ TEST_F(RulesServiceDb, AFatigueClockSurvivesARestartInTheMiddleOfAFourHourDrive)
         "FROM violations WHERE type = 'fatigue_continuous'";
     EXPECT_EQ(wait_for(fatigue, "12:00", 20s), "12:00");
     EXPECT_EQ(scalar("SELECT count(*) FROM violations WHERE type = 'fatigue_continuous'"), "1");
+    EXPECT_EQ(scalar("SELECT driver_id FROM violations WHERE type = 'fatigue_continuous'"),
+              std::to_string(driver_));
 }
 
 

@@ -53,6 +53,16 @@ class DriverCardTest : public testing::DatabaseTest {
             FROM driver_card_sessions)sql");
     }
 
+    // "HH:MM in|out CERTIFICATE; " for each event list_card_events gives.
+    std::string listed(core::Timestamp from, core::Timestamp to) {
+        std::string out;
+        for (const auto& e : list_card_events(*conn_, from, to)) {
+            out += core::format_rfc3339(e.time).substr(11, 5) + (e.inserted ? " in " : " out ") +
+                   e.certificate_no + "; ";
+        }
+        return out;
+    }
+
     core::Timestamp at(int hour, int minute = 0) {
         return core::to_timestamp(core::CivilTime{2026, 3, 10, hour, minute, 0},
                                   std::chrono::seconds{0});
@@ -78,6 +88,24 @@ TEST_F(DriverCardTest, ACardInWhileOneIsOpenClosesTheOldSessionAtTheNewTime) {
     EXPECT_EQ(apply(event(true, at(9), "QC-UNKNOWN")), CardSessionChange::replaced);
     EXPECT_EQ(sessions(), "07:00 09:00 card_in " + driver_ + "; 09:00 -");
     EXPECT_EQ(count("SELECT 1 FROM driver_card_sessions WHERE card_out_at IS NULL"), 1);
+}
+
+TEST_F(DriverCardTest, ListedCardEventsAreTheSessionsOverlappingTheWindowInTimeOrder) {
+    apply(event(true, at(6)));
+    apply(event(false, at(7)));   // ends before the window
+    apply(event(true, at(8)));    // before the window, still open in it
+    apply(event(false, at(10)));
+    apply(event(true, at(11), "QC-UNKNOWN"));
+    apply(event(true, at(13)));   // after the window
+    EXPECT_EQ(listed(at(9), at(12)),
+              "08:00 in QC320100000003; 10:00 out QC320100000003; 11:00 in QC-UNKNOWN; "
+              "13:00 out QC-UNKNOWN; ");
+}
+
+TEST_F(DriverCardTest, AtTheSameTimeTheListedCardOutComesBeforeTheCardIn) {
+    apply(event(true, at(8), "QC-UNKNOWN"));
+    apply(event(true, at(9)));  // closes the unknown card's session at 09:00
+    EXPECT_EQ(listed(at(7), at(12)), "08:00 in QC-UNKNOWN; 09:00 out QC-UNKNOWN; 09:00 in QC320100000003; ");
 }
 
 TEST_F(DriverCardTest, ReplayedEventsChangeNothing) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "fleetwatch/core/events.hpp"
 #include "fleetwatch/storage/database.hpp"
@@ -30,5 +31,11 @@ enum class CardSessionChange : std::uint8_t {
 
 // One transaction. Throws DatabaseError, also for an unknown vehicle id.
 CardSessionChange insert_driver_card_event(Connection& conn, const core::DriverCardEvent& event);
+
+// The card events of every session that overlaps [from, to) (a card-in before `from` of a
+// session still open then included), ordered by time, a card-out before a card-in at the same
+// time: what the rule engine replays on a restart. Throws DatabaseError.
+std::vector<core::DriverCardEvent> list_card_events(Connection& conn, core::Timestamp from,
+                                                    core::Timestamp to);
 
 }  // namespace fleetwatch::storage
