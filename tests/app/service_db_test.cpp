@@ -580,14 +580,17 @@ TEST_F(RulesServiceDb, AFatigueClockSurvivesARestartInTheMiddleOfAFourHourDrive)
         auto t = logged_in(kScriptedPhone);
         // The driver's card goes in first: after the restart the engine must still know who
         // drives (the card event is replayed with the positions).
+        // The body holds views: the bytes must outlive send_message.
+        const auto name = jt808::utf8_to_gbk("陈秀英");
+        const auto issuer = jt808::utf8_to_gbk("南京市交通运输局");
+        const std::string cert = "QC320100000003";
         jt808::DriverIdentity in;
         in.state = 1;
         in.time = jt808::BcdTime::from_civil(core::to_civil(t0 - 1min, core::kChinaUtcOffset));
         in.ic_result = 0;
-        in.driver_name = jt808::utf8_to_gbk("陈秀英");
-        const std::string cert = "QC320100000003";
+        in.driver_name = name;
         in.certificate_no = jt808::as_bytes(cert);
-        in.issuer = jt808::utf8_to_gbk("南京市交通运输局");
+        in.issuer = issuer;
         in.certificate_expiry = core::CivilTime{2030, 1, 1, 0, 0, 0};
         ASSERT_EQ(acked(*t, t->send_message(in), id::kDriverIdentity), 0);
         send(*t, 0, 120);
