@@ -22,7 +22,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# shellcheck source=lib.sh
+source "${ROOT}/scripts/lib.sh"
 
 started=0
 for _ in $(seq 1 20); do

@@ -15,14 +15,9 @@ repo="$2"
 run_sh="${repo}/scripts/run.sh"
 pg_sh="${repo}/deploy/pg.sh"
 
-if [[ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/pg_ctl" ]]; then
-    if [[ "${FLEETWATCH_REQUIRE_DB:-}" == 1 ]]; then
-        echo "PostgreSQL 15 is not installed but FLEETWATCH_REQUIRE_DB=1 (deploy/install-deps.sh)" >&2
-        exit 1
-    fi
-    echo "PostgreSQL 15 is not installed; skipped"
-    exit 77
-fi
+# shellcheck source=../../scripts/lib.sh
+source "${repo}/scripts/lib.sh"
+require_postgres run_demo
 for bin in app/fleetwatch tools/fleetwatch-sim; do
     [[ -x "${build_dir}/${bin}" ]] || { echo "FAIL: ${build_dir}/${bin} is not built" >&2; exit 1; }
 done
@@ -40,7 +35,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 offset=""
 for _ in $(seq 1 50); do
     n=$((1000 + RANDOM % 8000))

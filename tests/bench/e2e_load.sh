@@ -45,6 +45,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=../../scripts/lib.sh
+source "${ROOT}/scripts/lib.sh"
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
 build="${ROOT}/build/release"
@@ -107,17 +109,6 @@ hold_b_pid=""
 load_pid=""
 sampler_pid=""
 
-stop_pid() {  # stop_pid PID SIGNAL SECONDS
-    local pid="$1" sig="$2" secs="$3" i
-    [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null || return 0
-    kill -"${sig}" "${pid}" 2>/dev/null || true
-    for ((i = 0; i < secs * 10; i++)); do
-        kill -0 "${pid}" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "${pid}" 2>/dev/null || true
-    wait "${pid}" 2>/dev/null || true
-}
 cleanup() {
     local rc=$?
     set +e
@@ -134,19 +125,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-    local p
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
-        port_in_use "${p}" || { echo "${p}"; return 0; }
-    done
-    return 1
-}
-metric() {  # metric NAME [LABELS] -> integer, empty if unavailable
-    curl -fsS --max-time 5 "http://127.0.0.1:${metrics_port}/metrics" 2>/dev/null |
-        awk -v name="$1${2:-}" '$1 == name { printf "%.0f\n", $2; exit }' || true
-}
 metric_sum() {  # metric_sum NAME: sum over every label set (e.g. a histogram's _sum)
     curl -fsS --max-time 5 "http://127.0.0.1:${metrics_port}/metrics" 2>/dev/null |
         awk -v name="$1" '$1 == name || index($1, name "{") == 1 { s += $2 } END { printf "%.6f\n", s }' || true

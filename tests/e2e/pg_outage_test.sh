@@ -32,14 +32,9 @@ sim="$(realpath "$2")"
 repo="$(realpath "$3")"
 pg_sh="${repo}/deploy/pg.sh"
 
-if [[ ! -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/pg_ctl" ]]; then
-    if [[ "${FLEETWATCH_REQUIRE_DB:-}" == 1 ]]; then
-        echo "pg_outage: PostgreSQL 15 is not installed (deploy/install-deps.sh) but FLEETWATCH_REQUIRE_DB=1" >&2
-        exit 1
-    fi
-    echo "pg_outage: PostgreSQL 15 is not installed (deploy/install-deps.sh); skipped"
-    exit 77
-fi
+# shellcheck source=../../scripts/lib.sh
+source "${repo}/scripts/lib.sh"
+require_postgres pg_outage
 
 outage_s="${OUTAGE_S:-30}"
 load_rate="${LOAD_RATE:-400}"
@@ -76,18 +71,6 @@ dump_logs() {
     fi
 }
 
-stop_pid() {  # stop_pid PID SIGNAL SECONDS: signal, wait up to SECONDS, then SIGKILL
-    local pid="$1" sig="$2" secs="$3" i
-    [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null || return 0
-    kill -"${sig}" "${pid}" 2>/dev/null || true
-    for ((i = 0; i < secs * 10; i++)); do
-        kill -0 "${pid}" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "${pid}" 2>/dev/null || true
-    wait "${pid}" 2>/dev/null || true
-}
-
 cleanup() {
     local rc=$?
     set +e
@@ -106,15 +89,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-    local p
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
-        port_in_use "${p}" || { echo "${p}"; return 0; }
-    done
-    return 1
-}
 
 # ---- PostgreSQL ------------------------------------------------------------------------------
 # pg.sh --no-fsync: fsync, synchronous_commit and full_page_writes off, a throwaway cluster. A
@@ -146,10 +120,6 @@ vehicles="$(sql "SELECT count(*) FROM vehicles")"
 [[ "${vehicles}" == $((load_terminals + 6)) ]] || fail "expected $((load_terminals + 6)) vehicles, found ${vehicles}"
 
 # ---- the server --------------------------------------------------------------------------------
-metric() {  # metric NAME [LABELS]: the value as an integer, empty if the endpoint does not answer
-    curl -fsS --max-time 5 "http://127.0.0.1:${metrics_port}/metrics" 2>/dev/null |
-        awk -v name="$1${2:-}" '$1 == name { printf "%.0f\n", $2; exit }' || true
-}
 
 for attempt in 1 2 3 4 5; do
     metrics_port="$(free_port)" || fail "no free port"

@@ -1,0 +1,53 @@
+# scripts/lib.sh — shell helpers shared by the scripts that start clusters, servers and
+# simulators (scripts/with-postgres.sh, tests/e2e/pg_outage_test.sh, tests/app/run_demo_test.sh,
+# tests/bench/e2e_load.sh). Source it; it defines functions only.
+
+# skip_or_fail MESSAGE: a test whose database is missing exits 77 (ctest's "skipped"), or 1 when
+# FLEETWATCH_REQUIRE_DB=1 demands the database (scripts/test.sh, CI: never pass by skipping).
+skip_or_fail() {
+    if [[ "${FLEETWATCH_REQUIRE_DB:-}" == 1 ]]; then
+        echo "$1, but FLEETWATCH_REQUIRE_DB=1" >&2
+        exit 1
+    fi
+    echo "$1; skipped"
+    exit 77
+}
+
+# require_postgres NAME: PostgreSQL 15 is installed (for tests that start their own cluster).
+require_postgres() {
+    [[ -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/pg_ctl" ]] ||
+        skip_or_fail "$1: PostgreSQL 15 is not installed (deploy/install-deps.sh)"
+}
+
+# port_in_use PORT: something accepts connections on 127.0.0.1:PORT.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# free_port: prints a port in 20000-59999 nothing listens on (50 tries), or fails.
+free_port() {
+    local p
+    for _ in $(seq 1 50); do
+        p=$((20000 + RANDOM % 40000))
+        port_in_use "${p}" || { echo "${p}"; return 0; }
+    done
+    return 1
+}
+
+# stop_pid PID SIGNAL SECONDS: signal, wait up to SECONDS, then SIGKILL; reaps it. No-op for "".
+stop_pid() {
+    local pid="$1" sig="$2" secs="$3" i
+    [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null || return 0
+    kill -"${sig}" "${pid}" 2>/dev/null || true
+    for ((i = 0; i < secs * 10; i++)); do
+        kill -0 "${pid}" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "${pid}" 2>/dev/null || true
+    wait "${pid}" 2>/dev/null || true
+}
+
+# metric NAME [LABELS]: the value on http://127.0.0.1:${metrics_port}/metrics as an integer;
+# empty when the endpoint does not answer.
+metric() {
+    curl -fsS --max-time 5 "http://127.0.0.1:${metrics_port}/metrics" 2>/dev/null |
+        awk -v name="$1${2:-}" '$1 == name { printf "%.0f\n", $2; exit }' || true
+}
