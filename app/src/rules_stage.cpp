@@ -177,19 +177,23 @@ void RulesStage::stop(std::chrono::seconds flush_timeout) {
 
 bool RulesStage::submit(std::span<const core::Position> positions) {
     if (!next_.submit(positions)) return false;
+    bool log_drop = false;
     {
-        const std::lock_guard lock(mutex_);
+        const std::lock_guard lock(mutex_);  // also guards last_drop_log_ (any I/O thread)
         if (queued_positions_ + positions.size() <= options_.queue_capacity && !stopping_) {
             queue_.emplace_back(std::vector<core::Position>(positions.begin(), positions.end()));
             queued_positions_ += positions.size();
             cv_.notify_one();
             return true;
         }
+        const auto now = Clock::now();
+        if (now - last_drop_log_ > std::chrono::seconds{10}) {
+            last_drop_log_ = now;
+            log_drop = true;
+        }
     }
     dropped_.Increment(static_cast<double>(positions.size()));
-    const auto now = Clock::now();
-    if (now - last_drop_log_ > std::chrono::seconds{10}) {
-        last_drop_log_ = now;
+    if (log_drop) {
         spdlog::error("rules: queue full ({} positions); positions are stored but not judged "
                       "(fleetwatch_rules_dropped_total)",
                       options_.queue_capacity);

@@ -115,7 +115,7 @@ class RulesStage final : public core::EventSink {
     std::deque<Item> queue_;
     std::size_t queued_positions_ = 0;
     bool stopping_ = false;
-    std::chrono::steady_clock::time_point last_drop_log_{};
+    std::chrono::steady_clock::time_point last_drop_log_{};  // under mutex_
     std::thread thread_;
 
     prometheus::Counter& positions_;
