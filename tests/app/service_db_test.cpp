@@ -110,6 +110,22 @@ class ServiceDb : public storage::testing::DatabaseTest {
     std::uint8_t report(TestTerminal& t, const jt808::Location& l) {
         return acked(t, t.send_message(l), id::kLocation);
     }
+    // 0x0702 card-in of 陈秀英 (certificate QC320100000003, driver_) at `gmt8`; its 0x8001 result.
+    std::uint8_t card_in(TestTerminal& t, core::CivilTime gmt8) {
+        // The body holds views: the bytes must outlive send_message.
+        const auto name = jt808::utf8_to_gbk("陈秀英");
+        const auto issuer = jt808::utf8_to_gbk("南京市交通运输局");
+        const std::string cert = "QC320100000003";
+        jt808::DriverIdentity in;
+        in.state = 1;
+        in.time = jt808::BcdTime::from_civil(gmt8);
+        in.ic_result = 0;
+        in.driver_name = name;
+        in.certificate_no = jt808::as_bytes(cert);
+        in.issuer = issuer;
+        in.certificate_expiry = core::CivilTime{2030, 1, 1, 0, 0, 0};
+        return acked(t, t.send_message(in), id::kDriverIdentity);
+    }
     // Waits (bounded) until `sql` yields `expected`, and returns the last value read.
     std::string wait_for(const std::string& sql, const std::string& expected,
                          std::chrono::milliseconds timeout = 10s) {
@@ -345,18 +361,7 @@ TEST_F(ServiceDb, SubPackagedBatchIsReassembledAfterAskingForTheMissingPart) {
 TEST_F(ServiceDb, DriverCardInAndOutMakeOneSessionMatchedToTheDriver) {
     start();
     auto t = logged_in();
-    const std::string cert = "QC320100000003";
-    const auto name = jt808::utf8_to_gbk("陈秀英");
-    const auto issuer = jt808::utf8_to_gbk("南京市交通运输局");
-    jt808::DriverIdentity in;
-    in.state = 1;
-    in.time = jt808::BcdTime::from_civil(kGmt8Time);
-    in.ic_result = 0;
-    in.driver_name = name;
-    in.certificate_no = jt808::as_bytes(cert);
-    in.issuer = issuer;
-    in.certificate_expiry = core::CivilTime{2030, 1, 1, 0, 0, 0};
-    ASSERT_EQ(acked(*t, t->send_message(in), id::kDriverIdentity), 0);
+    ASSERT_EQ(card_in(*t, kGmt8Time), 0);
     jt808::DriverIdentity out;
     out.state = 2;
     core::CivilTime later = kGmt8Time;
@@ -580,19 +585,7 @@ TEST_F(RulesServiceDb, AFatigueClockSurvivesARestartInTheMiddleOfAFourHourDrive)
         auto t = logged_in(kScriptedPhone);
         // The driver's card goes in first: after the restart the engine must still know who
         // drives (the card event is replayed with the positions).
-        // The body holds views: the bytes must outlive send_message.
-        const auto name = jt808::utf8_to_gbk("陈秀英");
-        const auto issuer = jt808::utf8_to_gbk("南京市交通运输局");
-        const std::string cert = "QC320100000003";
-        jt808::DriverIdentity in;
-        in.state = 1;
-        in.time = jt808::BcdTime::from_civil(core::to_civil(t0 - 1min, core::kChinaUtcOffset));
-        in.ic_result = 0;
-        in.driver_name = name;
-        in.certificate_no = jt808::as_bytes(cert);
-        in.issuer = issuer;
-        in.certificate_expiry = core::CivilTime{2030, 1, 1, 0, 0, 0};
-        ASSERT_EQ(acked(*t, t->send_message(in), id::kDriverIdentity), 0);
+        ASSERT_EQ(card_in(*t, core::to_civil(t0 - 1min, core::kChinaUtcOffset)), 0);
         send(*t, 0, 120);
         ASSERT_EQ(wait_for("SELECT count(*) FROM positions", "120"), "120");
     }
