@@ -9,12 +9,12 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <charconv>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "fleetwatch/api/router.hpp"
+#include "fleetwatch/core/host_port.hpp"
 
 namespace fleetwatch::api {
 
@@ -32,29 +32,12 @@ constexpr std::chrono::seconds kDrainTime{2};
 constexpr std::size_t kDrainBytes = 4 * 1024 * 1024;
 
 tcp::endpoint parse_endpoint(const std::string& text) {
-    std::string host;
-    std::string_view port_text;
-    if (!text.empty() && text.front() == '[') {
-        const auto close = text.find("]:");
-        if (close == std::string::npos) throw std::runtime_error("bad address '" + text + "'");
-        host = text.substr(1, close - 1);
-        port_text = std::string_view(text).substr(close + 2);
-    } else {
-        const auto colon = text.rfind(':');
-        if (colon == std::string::npos) throw std::runtime_error("bad address '" + text + "'");
-        host = text.substr(0, colon);
-        port_text = std::string_view(text).substr(colon + 1);
-    }
-    unsigned port = 0;
-    const auto [end, ec] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {
-        throw std::runtime_error("bad port in '" + text + "'");
-    }
+    const auto hp = core::parse_host_port(text);
+    if (!hp) throw std::runtime_error("bad address '" + text + "' (HOST:PORT or [V6]:PORT)");
     boost::system::error_code aec;
-    const auto address = net::ip::make_address(host.empty() ? "0.0.0.0" : host, aec);
+    const auto address = net::ip::make_address(hp->host, aec);
     if (aec) throw std::runtime_error("bad IP address in '" + text + "'");
-    return {address, static_cast<std::uint16_t>(port)};
+    return {address, hp->port};
 }
 
 bool is_parse_error(const beast::error_code& ec) {

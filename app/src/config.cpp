@@ -12,6 +12,7 @@
 #include <limits>
 #include <sstream>
 
+#include "fleetwatch/core/host_port.hpp"
 #include "fleetwatch/jt808/framer.hpp"
 #include "fleetwatch/storage/database.hpp"
 
@@ -181,7 +182,7 @@ std::string validate(const OptionDescriptor& d, std::string_view value, const st
         }
         case T::endpoint: {
             if (value.empty() && d.min == 1) return {};
-            if (!ingest::parse_host_port(value)) {
+            if (!core::parse_host_port(value)) {
                 throw fail("'" + std::string(value) + "' is not host:port");
             }
             return std::string(value);

@@ -10,6 +10,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "fleetwatch/core/host_port.hpp"
 #include "fleetwatch/jt808/decode.hpp"
 #include "fleetwatch/jt808/encode.hpp"
 #include "fleetwatch/jt808/framer.hpp"
@@ -297,7 +298,7 @@ FakePlatform::~FakePlatform() { stop(); }
 void FakePlatform::start() {
     Impl& p = *impl_;
     if (p.started) return;
-    const auto hp = parse_host_port(p.options.listen, 0);
+    const auto hp = core::parse_host_port(p.options.listen, 0);
     if (!hp) throw std::system_error(std::make_error_code(std::errc::invalid_argument), "bad listen address " + p.options.listen);
     const tcp::endpoint ep(asio::ip::make_address(hp->host), hp->port);
     p.acceptor.open(ep.protocol());

@@ -16,6 +16,7 @@
 #include <iostream>
 #include <thread>
 
+#include "fleetwatch/core/host_port.hpp"
 #include "fleetwatch/fleet/fleet.hpp"
 #include "fleetwatch/sim/ack_log.hpp"
 #include "fleetwatch/sim/fake_platform.hpp"
@@ -56,8 +57,8 @@ struct DurationValidator : CLI::Validator {
 
 milliseconds duration_of(const std::string& s) { return *sim::parse_duration(s); }
 
-std::optional<sim::HostPort> server_of(const std::string& text) {
-    auto hp = sim::parse_host_port(text);
+std::optional<core::HostPort> server_of(const std::string& text) {
+    auto hp = core::parse_host_port(text, 6808);
     if (!hp) std::fprintf(stderr, "fleetwatch-sim: --server \"%s\" is not HOST:PORT\n", text.c_str());
     return hp;
 }

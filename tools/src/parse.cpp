@@ -38,38 +38,5 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     return std::chrono::milliseconds{static_cast<std::int64_t>(std::llround(total_ms))};
 }
 
-std::optional<HostPort> parse_host_port(std::string_view text, std::uint16_t default_port) {
-    HostPort hp;
-    std::string_view port;
-    if (!text.empty() && text.front() == '[') {
-        const auto close = text.find(']');
-        if (close == std::string_view::npos) return std::nullopt;
-        hp.host = std::string(text.substr(1, close - 1));
-        const std::string_view rest = text.substr(close + 1);
-        if (!rest.empty()) {
-            if (rest.front() != ':') return std::nullopt;
-            port = rest.substr(1);
-        }
-    } else {
-        const auto colon = text.rfind(':');
-        if (colon == std::string_view::npos) {
-            hp.host = std::string(text);
-        } else {
-            hp.host = std::string(text.substr(0, colon));
-            port = text.substr(colon + 1);
-        }
-    }
-    if (hp.host.empty()) return std::nullopt;
-    if (port.empty()) {
-        if (text.find(':') != std::string_view::npos && text.front() != '[') return std::nullopt;
-        hp.port = default_port;
-        return hp;
-    }
-    unsigned v = 0;
-    const auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
-    if (ec != std::errc() || p != port.data() + port.size() || v > 65535) return std::nullopt;
-    hp.port = static_cast<std::uint16_t>(v);
-    return hp;
-}
 
 }  // namespace fleetwatch::sim

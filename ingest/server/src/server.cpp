@@ -9,33 +9,10 @@
 #include <system_error>
 #include <utility>
 
+#include "fleetwatch/core/host_port.hpp"
 #include "server_impl.hpp"
 
 namespace fleetwatch::ingest {
-
-std::optional<HostPort> parse_host_port(std::string_view text) {
-    std::string_view host;
-    std::string_view port;
-    if (!text.empty() && text.front() == '[') {
-        const auto close = text.find(']');
-        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-            return std::nullopt;
-        }
-        host = text.substr(1, close - 1);
-        port = text.substr(close + 2);
-    } else {
-        const auto colon = text.rfind(':');
-        if (colon == std::string_view::npos) return std::nullopt;
-        host = text.substr(0, colon);
-        port = text.substr(colon + 1);
-        if (host.find(':') != std::string_view::npos) return std::nullopt;  // v6 needs brackets
-    }
-    if (host.empty() || port.empty()) return std::nullopt;
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc{} || end != port.data() + port.size() || value > 65535) return std::nullopt;
-    return HostPort{std::string(host), static_cast<std::uint16_t>(value)};
-}
 
 // ---- Impl -------------------------------------------------------------------------------------
 
@@ -215,7 +192,7 @@ Server::~Server() { stop(); }
 void Server::start() {
     Impl& s = *impl_;
     if (s.started) return;
-    const auto hp = parse_host_port(s.options.listen);
+    const auto hp = core::parse_host_port(s.options.listen);
     if (!hp) {
         throw std::system_error(
             std::make_error_code(std::errc::invalid_argument),

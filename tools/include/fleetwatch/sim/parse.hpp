@@ -15,12 +15,7 @@ namespace fleetwatch::sim {
 // "90" (seconds), "500ms", "60s", "10m", "2h", "1h30m", "1.5h".
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
-struct HostPort {
-    std::string host;
-    std::uint16_t port = 0;
-};
-// "host:port", "[v6]:port", or "host" (then `default_port`).
-std::optional<HostPort> parse_host_port(std::string_view text, std::uint16_t default_port = 6808);
+// Addresses are read with core::parse_host_port (fleetwatch/core/host_port.hpp).
 
 // Times on the command line are read with core::parse_instant (a zone is required).
 

@@ -92,12 +92,6 @@ struct ServerOptions {
     std::function<void(TerminalAuthenticated)> on_authenticated;
 };
 
-// "host:port" -> (host, port); std::nullopt when malformed.
-struct HostPort {
-    std::string host;
-    std::uint16_t port = 0;
-};
-std::optional<HostPort> parse_host_port(std::string_view text);
 
 class Server {
   public:
