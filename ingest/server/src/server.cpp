@@ -49,8 +49,9 @@ void Server::Impl::refuse(Refusal reason, std::string_view peer, std::string_vie
               suppressed ? fmt::format(" ({} similar suppressed)", suppressed) : std::string{});
 }
 
-void Server::Impl::log_decode_error(const jt808::Error& error, std::string_view peer,
-                                    std::string_view phone) {
+void Server::Impl::decode_error(const jt808::Error& error, std::string_view peer,
+                                std::string_view phone) {
+    stats.decode_error(error.code).Increment();
     std::uint64_t suppressed = 0;
     if (!decode_log.allow(errc_slot(error.code), suppressed)) return;
     log->warn("bad frame reason={} peer={} phone={} message=\"{}\"{}", jt808::to_string(error.code),

@@ -163,7 +163,9 @@ struct Server::Impl {
     // --- called by sessions (any thread) -------------------------------------------------
     void refuse(Refusal reason, std::string_view peer, std::string_view phone,
                 std::string_view detail = {});
-    void log_decode_error(const jt808::Error& error, std::string_view peer, std::string_view phone);
+    // A frame or body that did not decode: counted (fleetwatch_ingest_decode_errors_total by
+    // reason) and logged (rate-limited per reason).
+    void decode_error(const jt808::Error& error, std::string_view peer, std::string_view phone);
     // The session authenticated as `phone_key` (it was `previous_key` before, or empty).
     void on_authenticated(const std::shared_ptr<Session>& session, const std::string& phone_key,
                           const std::string& previous_key);

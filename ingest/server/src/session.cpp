@@ -174,8 +174,7 @@ void Session::on_frame(std::span<const std::uint8_t> unescaped) {
     auto frame = jt808::parse_frame(unescaped);
     if (!frame) {
         const jt808::Error& e = frame.error();
-        server_.stats.decode_error(e.code).Increment();
-        server_.log_decode_error(e, peer_, phone_key_);
+        server_.decode_error(e, peer_, phone_key_);
         // Answer "message error" only when the header can be trusted: with a bad check byte any
         // header field (the serial, the phone) may be the damaged one, so the terminal is left
         // to retransmit on its own timeout.
@@ -201,8 +200,7 @@ void Session::on_frame(std::span<const std::uint8_t> unescaped) {
 
 void Session::on_frame_error(const jt808::Error& error) {
     if (closed_) return;
-    server_.stats.decode_error(error.code).Increment();
-    server_.log_decode_error(error, peer_, phone_key_);
+    server_.decode_error(error, peer_, phone_key_);
     if (error.code == jt808::Errc::frame_too_large) {
         // No terminal sends a frame this long: the peer is not speaking JT/T 808. What this
         // read decoded so far is dropped unanswered (on_read), so the terminal would resend it.
@@ -284,8 +282,7 @@ void Session::handle_subpackage(const jt808::Frame& frame) {
     auto added = reassembler_.add(frame, ReadScratch::local().now);
     if (!added) {
         const jt808::Error& e = added.error();
-        server_.stats.decode_error(e.code).Increment();
-        server_.log_decode_error(e, peer_, phone_key_);
+        server_.decode_error(e, peer_, phone_key_);
         if (e.code == jt808::Errc::reassembly_limit) {
             server_.refuse(Refusal::reassembly_limit, peer_, phone_key_);
             queue_ack(h, h.serial, kResultFailure);
@@ -311,8 +308,7 @@ void Session::handle_registration(const jt808::Header& h, jt808::Bytes body,
     if (authenticated_ && dialect_ == jt808::Dialect::v2011) hint = dialect_;
     auto reg = jt808::decode_registration(body, h.version, hint);
     if (!reg) {
-        server_.stats.decode_error(reg.error().code).Increment();
-        server_.log_decode_error(reg.error(), peer_, h.phone.key());
+        server_.decode_error(reg.error(), peer_, h.phone.key());
         queue_ack(h, reply_serial, kResultMessageError);
         return;
     }
@@ -388,8 +384,7 @@ void Session::handle_authentication(const jt808::Header& h, jt808::Bytes body,
     const auto* auth = decoded ? std::get_if<jt808::Authentication>(&*decoded) : nullptr;
     if (auth == nullptr) {
         if (!decoded) {
-            server_.stats.decode_error(decoded.error().code).Increment();
-            server_.log_decode_error(decoded.error(), peer_, h.phone.key());
+            server_.decode_error(decoded.error(), peer_, h.phone.key());
         }
         queue_ack(h, reply_serial, kResultMessageError);
         return;
@@ -464,8 +459,7 @@ void Session::handle_location(const jt808::Header& h, jt808::Bytes body,
     ReadScratch& s = ReadScratch::local();
     auto location = jt808::decode_location(body);
     if (!location) {
-        server_.stats.decode_error(location.error().code).Increment();
-        server_.log_decode_error(location.error(), peer_, phone_key_);
+        server_.decode_error(location.error(), peer_, phone_key_);
         queue_ack(h, reply_serial, kResultMessageError);
         return;
     }
@@ -482,8 +476,7 @@ void Session::handle_location_query_reply(const jt808::Header& h, jt808::Bytes b
     const auto* reply = decoded ? std::get_if<jt808::LocationQueryResponse>(&*decoded) : nullptr;
     if (reply == nullptr) {
         if (!decoded) {
-            server_.stats.decode_error(decoded.error().code).Increment();
-            server_.log_decode_error(decoded.error(), peer_, phone_key_);
+            server_.decode_error(decoded.error(), peer_, phone_key_);
         }
         queue_ack(h, reply_serial, kResultMessageError);
         return;
@@ -500,8 +493,7 @@ void Session::handle_batch(const jt808::Header& h, jt808::Bytes body, std::uint1
     const auto* batch = decoded ? std::get_if<jt808::LocationBatch>(&*decoded) : nullptr;
     if (batch == nullptr) {
         if (!decoded) {
-            server_.stats.decode_error(decoded.error().code).Increment();
-            server_.log_decode_error(decoded.error(), peer_, phone_key_);
+            server_.decode_error(decoded.error(), peer_, phone_key_);
         }
         queue_ack(h, reply_serial, kResultMessageError);
         return;
@@ -519,8 +511,7 @@ void Session::handle_batch(const jt808::Header& h, jt808::Bytes body, std::uint1
         } else {
             // One corrupt item does not cost the others (JT808.md §1.8).
             ++bad;
-            server_.stats.decode_error(item->error().code).Increment();
-            server_.log_decode_error(item->error(), peer_, phone_key_);
+            server_.decode_error(item->error(), peer_, phone_key_);
         }
     }
     if (good == 0 && bad > 0) {
@@ -538,8 +529,7 @@ void Session::handle_driver_card(const jt808::Header& h, jt808::Bytes body,
     if (dialect_ == jt808::Dialect::v2011) hint = dialect_;
     auto decoded = jt808::decode_driver_identity(body, h.version, hint);
     if (!decoded) {
-        server_.stats.decode_error(decoded.error().code).Increment();
-        server_.log_decode_error(decoded.error(), peer_, phone_key_);
+        server_.decode_error(decoded.error(), peer_, phone_key_);
         queue_ack(h, reply_serial, kResultMessageError);
         return;
     }
@@ -622,8 +612,7 @@ void Session::send_resend_requests() {
     std::vector<jt808::Error> dropped;
     const auto due = reassembler_.due_resends(SteadyClock::now(), &dropped);
     for (const jt808::Error& e : dropped) {
-        server_.stats.decode_error(e.code).Increment();
-        server_.log_decode_error(e, peer_, phone_key_);
+        server_.decode_error(e, peer_, phone_key_);
     }
     ReadScratch& s = ReadScratch::local();
     for (const jt808::ResendDue& d : due) {
