@@ -237,14 +237,11 @@ bool PositionWriter::State::overflow_to_spool(std::span<const core::Position> po
     v1::Event event;
     add_to_spool(batch, positions, card_events, event);
     // Deferred: an fdatasync per submit would cap an ingest thread at a few hundred acks a
-    // second. The data is in the kernel (safe from a process crash, unlike the queue) and one
-    // caller per batch interval, or the writer thread, pays for the fdatasync.
+    // second, and any fdatasync here would stall every session of this I/O thread. The data is
+    // in the kernel (safe from a process crash, unlike the queue); the writer thread syncs it
+    // within a batch interval (wait_for_work wakes for it).
     auto result = spool.append(batch, SpoolDurability::deferred);
     if (result.status == SpoolAppendStatus::ok) {
-        if (const auto ec = spool.sync_if_due(config.batch_interval)) {
-            stats.errors_spool_io.Increment();
-            log->error("storage: spool fdatasync failed ({})", ec.message());
-        }
         stats.positions_spooled.Increment(static_cast<double>(positions.size()));
         update_spool_gauges();
         {
@@ -380,6 +377,12 @@ bool PositionWriter::State::wait_for_work() {
         if (!is_up) deadline = std::min(deadline, next_connect);
         if (is_up && !spool.empty() && now < retry_replay)
             deadline = std::min(deadline, retry_replay);
+        // What producers spooled deferred reaches the disk within a batch interval (run()).
+        if (const auto since = spool.unsynced_since()) {
+            const auto sync_at = *since + config.batch_interval;
+            if (now >= sync_at) return true;
+            deadline = std::min(deadline, sync_at);
+        }
         if (deadline == Clock::time_point::max()) {
             wake.wait(lock);
         } else {
@@ -395,8 +398,8 @@ void PositionWriter::State::run() {
     }
     while (wait_for_work()) {
         step();
-        // What producers spooled directly reaches the disk within a batch interval even if none
-        // of them comes back to do it.
+        // What producers spooled (deferred, overflow_to_spool) reaches the disk within a batch
+        // interval: only this thread pays for the fdatasync.
         if (const auto ec = spool.sync_if_due(config.batch_interval)) {
             stats.errors_spool_io.Increment();
             log->error("storage: spool fdatasync failed ({})", ec.message());

@@ -508,9 +508,19 @@ std::error_code Spool::sync_if_due(std::chrono::steady_clock::duration max_age) 
     const std::lock_guard lock(mutex_);
     if (!unsynced_.load() || std::chrono::steady_clock::now() - unsynced_since_ < max_age)
         return {};
-    if (append_fd_ >= 0 && ::fdatasync(append_fd_) != 0) return last_error();
+    if (append_fd_ >= 0 && ::fdatasync(append_fd_) != 0) {
+        unsynced_since_ = std::chrono::steady_clock::now();  // retried after max_age, not at once
+        return last_error();
+    }
     unsynced_.store(false);
     return {};
+}
+
+std::optional<std::chrono::steady_clock::time_point> Spool::unsynced_since() const {
+    if (!unsynced_.load()) return std::nullopt;
+    const std::lock_guard lock(mutex_);
+    if (!unsynced_.load()) return std::nullopt;
+    return unsynced_since_;
 }
 
 SpoolDepth Spool::depth() const {

@@ -336,12 +336,17 @@ TEST_F(SpoolTest, DeferredAppendsAreReadableAtOnceAndSurviveAReopen) {
         ASSERT_EQ(spool.append(batch_of(0, 3), SpoolDurability::deferred).status,
                   SpoolAppendStatus::ok);
         EXPECT_TRUE(spool.has_unsynced());
+        const auto since = spool.unsynced_since();
+        ASSERT_TRUE(since);
+        EXPECT_LE(*since, std::chrono::steady_clock::now());
         EXPECT_FALSE(spool.sync_if_due(std::chrono::hours{1}));  // no error, and not due:
         EXPECT_TRUE(spool.has_unsynced());                        // nothing done
         ASSERT_EQ(spool.append(batch_of(3, 3), SpoolDurability::deferred).status,
                   SpoolAppendStatus::ok);
+        EXPECT_EQ(spool.unsynced_since(), since);  // a later append keeps the oldest time
         EXPECT_FALSE(spool.sync_if_due());  // due at once: synced
         EXPECT_FALSE(spool.has_unsynced());
+        EXPECT_FALSE(spool.unsynced_since());
         ASSERT_EQ(spool.append(batch_of(6, 3), SpoolDurability::deferred).status,
                   SpoolAppendStatus::ok);
         SpoolChunk chunk;

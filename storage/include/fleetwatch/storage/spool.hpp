@@ -37,6 +37,7 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -150,6 +151,9 @@ class Spool {
     std::error_code sync_if_due(std::chrono::steady_clock::duration max_age = {});
     // True while deferred appends await that fdatasync.
     bool has_unsynced() const noexcept { return unsynced_.load(); }
+    // When the oldest deferred append not yet synced was written (after a failed fdatasync: when
+    // it failed, so a retry waits max_age again); empty when nothing awaits a sync.
+    std::optional<std::chrono::steady_clock::time_point> unsynced_since() const;
 
     // Reads the oldest records not read yet, at most `max_records` and about `max_bytes` (a
     // larger single record is still returned), into `out`. False when every pending record has
