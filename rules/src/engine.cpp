@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <variant>
 
 #include "convoy_eval.hpp"
 #include "driver_eval.hpp"
@@ -12,9 +13,53 @@
 #include "vehicle_eval.hpp"
 
 namespace fleetwatch::rules {
+
+namespace detail {
+// Mail between shards (engine.hpp): spans and samples, and what a replaying vehicle takes back.
+struct EraseSpans {  // the driver stage forgets what `vehicle` said from `from` on
+    DriverKey key;
+    VehicleId vehicle = 0;
+    Timestamp from{};
+};
+struct EraseSamples {  // the convoy stage forgets `vehicle`'s samples after `after`
+    std::size_t convoy = 0;
+    VehicleId vehicle = 0;
+    Timestamp after{};
+};
+using Letter = std::variant<RoutedSpan, RoutedSample, EraseSpans, EraseSamples>;
+}  // namespace detail
+
+struct Mail::Letters {
+    std::vector<detail::Letter> letters;
+};
+
+Mail::Mail() = default;
+Mail::~Mail() = default;
+Mail::Mail(Mail&&) noexcept = default;
+Mail& Mail::operator=(Mail&&) noexcept = default;
+bool Mail::empty() const noexcept { return !letters_ || letters_->letters.empty(); }
+std::size_t Mail::size() const noexcept { return letters_ ? letters_->letters.size() : 0; }
+void Mail::append(Mail&& more) {
+    if (more.empty()) return;
+    if (empty()) {
+        letters_ = std::move(more.letters_);
+        return;
+    }
+    auto& to = letters_->letters;
+    auto& from = more.letters_->letters;
+    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+    from.clear();
+}
+
 namespace {
 
 using namespace detail;
+
+std::uint64_t mix(std::uint64_t x) noexcept {  // splitmix64's finaliser: ids are sequential
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
 
 struct DriverKeyHash {
     std::size_t operator()(const DriverKey& k) const noexcept {
@@ -26,7 +71,8 @@ struct VehicleEntry {
     VehicleEntry(StageLimits limits, VehicleContext c) : stage(limits), ctx(std::move(c)) {}
     Stage<VehicleEval> stage;
     VehicleContext ctx;
-    std::vector<DriverKey> fed;  // driver stages this vehicle has sent spans to
+    std::vector<DriverKey> fed;         // driver stages this vehicle has sent spans to
+    std::vector<std::size_t> fed_convoys;  // convoy stages it has sent samples to
     bool dirty = false;
     bool heard = false;
     Timestamp last_received{};
@@ -55,17 +101,32 @@ bool in_range(const core::GeoPoint& p) {
 
 }  // namespace
 
+std::size_t vehicle_shard(VehicleId vehicle, std::size_t count) noexcept {
+    return count <= 1 ? 0 : static_cast<std::size_t>(mix(static_cast<std::uint64_t>(vehicle)) % count);
+}
+
+std::size_t driver_shard(DriverKey key, std::size_t count) noexcept {
+    if (key.is_vehicle) return vehicle_shard(key.id, count);
+    return count <= 1 ? 0 : static_cast<std::size_t>(mix(~static_cast<std::uint64_t>(key.id)) % count);
+}
+
 struct Engine::Impl {
-    explicit Impl(RuleConfig c)
+    Impl(RuleConfig c, ShardSpec s)
         : shared(std::move(c)),
-          limits{shared.config.late_horizon, std::max<std::size_t>(1, shared.config.checkpoint_every)} {
+          limits{shared.config.late_horizon, std::max<std::size_t>(1, shared.config.checkpoint_every)},
+          shard{s.index, std::max<std::size_t>(1, s.count)},
+          next_id(static_cast<std::uint64_t>(shard.index) << 48),
+          outbox(shard.count) {
         for (std::size_t i = 0; i < shared.config.convoys.size(); ++i)
             convoys.push_back(std::make_unique<ConvoyEntry>(limits, ConvoyContext{&shared, i}));
     }
 
     Shared shared;
     StageLimits limits;
+    ShardSpec shard;
     std::uint64_t next_id = 0;
+    std::vector<Mail> outbox;  // by destination shard
+    bool has_mail = false;
     EngineStats stats;
     std::unordered_map<VehicleId, std::unique_ptr<VehicleEntry>> vehicles;
     std::unordered_map<DriverKey, std::unique_ptr<DriverEntry>, DriverKeyHash> drivers;
@@ -124,26 +185,78 @@ struct Engine::Impl {
     }
 
     // Hands the spans and samples a vehicle step produced to the driver and convoy stages.
+    // Hands the spans and samples a vehicle step produced to the driver and convoy stages
+    // (this shard's directly, another's by mail).
     void route(VehicleEntry& v, Outputs& out) {
         for (const RoutedSpan& rs : spans) {
             if (std::find(v.fed.begin(), v.fed.end(), rs.key) == v.fed.end()) v.fed.push_back(rs.key);
-            DriverEntry& d = driver(rs.key);
-            Recorder rec{&out, nullptr, nullptr, &next_id, rs.span.detected_at};
-            if (d.stage.add(rs.span, d.ctx, rec) == AddResult::queued && !d.dirty) {
-                d.dirty = true;
-                dirty_drivers.push_back(&d);
-            }
+            const std::size_t to = driver_shard(rs.key, shard.count);
+            if (to == shard.index) add_span(rs, out);
+            else post(to, rs);
         }
         for (const RoutedSample& rs : samples) {
-            ConvoyEntry& c = *convoys[rs.convoy];
-            Recorder rec{&out, nullptr, nullptr, &next_id, rs.sample.detected_at};
-            if (c.stage.add(rs.sample, c.ctx, rec) == AddResult::queued && !c.dirty) {
-                c.dirty = true;
-                dirty_convoys.push_back(&c);
-            }
+            if (std::find(v.fed_convoys.begin(), v.fed_convoys.end(), rs.convoy) == v.fed_convoys.end())
+                v.fed_convoys.push_back(rs.convoy);
+            const std::size_t to = convoy_shard(rs.convoy);
+            if (to == shard.index) add_sample(rs, out);
+            else post(to, rs);
         }
         spans.clear();
         samples.clear();
+    }
+
+    void add_span(const RoutedSpan& rs, Outputs& out) {
+        DriverEntry& d = driver(rs.key);
+        Recorder rec{&out, nullptr, nullptr, &next_id, rs.span.detected_at};
+        if (d.stage.add(rs.span, d.ctx, rec) == AddResult::queued && !d.dirty) {
+            d.dirty = true;
+            dirty_drivers.push_back(&d);
+        }
+    }
+
+    void add_sample(const RoutedSample& rs, Outputs& out) {
+        ConvoyEntry& c = *convoys[rs.convoy];
+        Recorder rec{&out, nullptr, nullptr, &next_id, rs.sample.detected_at};
+        if (c.stage.add(rs.sample, c.ctx, rec) == AddResult::queued && !c.dirty) {
+            c.dirty = true;
+            dirty_convoys.push_back(&c);
+        }
+    }
+
+    // What `vehicle` said from `f` on is said again by its replay.
+    void erase_spans(DriverEntry& d, VehicleId vehicle, Timestamp f) {
+        d.stage.erase_if(f, [&](const DriverInput& in) {
+            return in.vehicle == vehicle && (in.kind == SpanKind::tick ? in.a > f : in.a >= f);
+        });
+        mark(d);
+    }
+    void erase_samples(ConvoyEntry& c, VehicleId vehicle, Timestamp last) {
+        c.stage.erase_if(last, [&](const ProgressSample& s) { return s.vehicle == vehicle && s.t > last; });
+        mark(c);
+    }
+
+    std::size_t convoy_shard(std::size_t convoy) const noexcept { return convoy % shard.count; }
+    bool owns(VehicleId vehicle) const noexcept {
+        return vehicle_shard(vehicle, shard.count) == shard.index;
+    }
+
+    void post(std::size_t to, Letter letter) {
+        Mail& m = outbox[to];
+        if (!m.letters_) m.letters_ = std::make_unique<Mail::Letters>();
+        m.letters_->letters.push_back(std::move(letter));
+        has_mail = true;
+    }
+
+    void receive(Mail& mail, Outputs& out) {
+        if (mail.empty()) return;
+        for (const Letter& l : mail.letters_->letters) {
+            if (const auto* span = std::get_if<RoutedSpan>(&l)) add_span(*span, out);
+            else if (const auto* sample = std::get_if<RoutedSample>(&l)) add_sample(*sample, out);
+            else if (const auto* es = std::get_if<EraseSpans>(&l)) erase_spans(driver(es->key), es->vehicle, es->from);
+            else if (const auto* ec = std::get_if<EraseSamples>(&l))
+                erase_samples(*convoys[ec->convoy], ec->vehicle, ec->after);
+        }
+        flush(out);
     }
 
     void mark(DriverEntry& d) {
@@ -170,18 +283,16 @@ struct Engine::Impl {
                 // What the vehicle said after the checkpoint is said again by the replay.
                 const Timestamp f = restored.certain_until;
                 for (const DriverKey& key : v.fed) {
-                    DriverEntry& d = driver(key);
-                    d.stage.erase_if(f, [&](const DriverInput& in) {
-                        return in.vehicle == id && (in.kind == SpanKind::tick ? in.a > f : in.a >= f);
-                    });
-                    mark(d);
+                    const std::size_t to = driver_shard(key, shard.count);
+                    if (to == shard.index) erase_spans(driver(key), id, f);
+                    else post(to, EraseSpans{key, id, f});
                 }
                 const Timestamp last = restored.last_input_time;
-                for (auto& c : convoys) {
-                    c->stage.erase_if(last, [&](const ProgressSample& s) {
-                        return s.vehicle == id && s.t > last;
-                    });
-                    mark(*c);
+                for (std::size_t ci = 0; ci < convoys.size(); ++ci) {
+                    const std::size_t to = convoy_shard(ci);
+                    if (to == shard.index) erase_samples(*convoys[ci], id, last);
+                    else if (std::find(v.fed_convoys.begin(), v.fed_convoys.end(), ci) != v.fed_convoys.end())
+                        post(to, EraseSamples{ci, id, last});
                 }
             });
             ++stats.recomputes;
@@ -218,7 +329,7 @@ struct Engine::Impl {
         const RuleConfig& cfg = shared.config;
         std::vector<VehicleEntry*> on_trip;
         for (const Trip& t : cfg.trips) {
-            if (now < t.start || now >= t.end) continue;
+            if (now < t.start || now >= t.end || !owns(t.vehicle_id)) continue;
             VehicleEntry& v = vehicle(t.vehicle_id);
             on_trip.push_back(&v);
             const Timestamp since = v.heard ? std::max(v.last_received, t.start) : t.start;
@@ -260,7 +371,8 @@ struct Engine::Impl {
     }
 };
 
-Engine::Engine(RuleConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Engine::Engine(RuleConfig config, ShardSpec shard)
+    : impl_(std::make_unique<Impl>(std::move(config), shard)) {}
 Engine::~Engine() = default;
 
 const RuleConfig& Engine::config() const noexcept { return impl_->shared.config; }
@@ -318,6 +430,20 @@ void Engine::on_contact(VehicleId vehicle, Timestamp received_at, Outputs& out) 
 
 void Engine::on_tick(Timestamp now, Outputs& out) { impl_->tick(now, out); }
 
+void Engine::on_mail(Mail mail, Outputs& out) { impl_->receive(mail, out); }
+
+Mail Engine::take_mail(std::size_t to) {
+    Impl& m = *impl_;
+    if (to >= m.outbox.size()) return {};
+    Mail mail = std::move(m.outbox[to]);
+    m.outbox[to] = Mail{};
+    m.has_mail = std::any_of(m.outbox.begin(), m.outbox.end(), [](const Mail& x) { return !x.empty(); });
+    return mail;
+}
+
+bool Engine::has_mail() const noexcept { return impl_->has_mail; }
+const ShardSpec& Engine::shard() const noexcept { return impl_->shard; }
+
 std::vector<Episode> Engine::episodes() const {
     std::vector<Episode> out;
     for (const auto& [id, v] : impl_->vehicles) {
@@ -326,7 +452,8 @@ std::vector<Episode> Engine::episodes() const {
         if (v->member_offline) out.push_back(*v->member_offline);
     }
     for (const auto& [key, d] : impl_->drivers) d->stage.collect(out);
-    for (const auto& c : impl_->convoys) c->stage.collect(out);
+    for (std::size_t ci = 0; ci < impl_->convoys.size(); ++ci)
+        if (impl_->convoy_shard(ci) == impl_->shard.index) impl_->convoys[ci]->stage.collect(out);
     out.insert(out.end(), impl_->offline_closed.begin(), impl_->offline_closed.end());
     std::sort(out.begin(), out.end(), [](const Episode& a, const Episode& b) {
         return std::tie(a.start, a.type, a.vehicle_id, a.id) < std::tie(b.start, b.type, b.vehicle_id, b.id);

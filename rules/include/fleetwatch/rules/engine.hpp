@@ -24,10 +24,19 @@
 // (stats().too_late).
 //
 // Stage state is plain values (no pointers into the configuration), so it can be
-// snapshotted; a vehicle's and a driver's stage touch nothing else, so vehicles can be sharded
-// (a driver's stage then lives with the driver; see docs/rules.md).
+// snapshotted; a vehicle's and a driver's stage touch nothing else.
 //
-// Threads: an Engine is not thread-safe; one thread (or one shard) owns it.
+// Shards (docs/rules.md "Shards"). N engines built with ShardSpec{i, N} split the fleet: shard
+// i owns the vehicles with vehicle_shard(id, N) == i (give it only their positions, card
+// events and contacts), the driver stages with driver_shard(key, N) == i and the convoys with
+// index % N == i. What a vehicle stage tells a driver or convoy stage on another shard (spans,
+// samples, and "forget what I said after t" when it replays) is queued as Mail, in order; the
+// owner of that shard hands it to the other engine's on_mail(). Stages are order-independent,
+// so the episodes of N shards equal those of one engine however late the mail is delivered
+// (tests/rules/sharding_test.cpp). Episode ids are unique across shards (shard i numbers from
+// i << 48).
+//
+// Threads: an Engine is not thread-safe; one thread owns it. Shards share nothing but Mail.
 #pragma once
 
 #include <cstdint>
@@ -53,9 +62,37 @@ struct EngineStats {
     std::uint64_t unknown_cards = 0;  // certificate not in RuleConfig::drivers
 };
 
+struct ShardSpec {
+    std::size_t index = 0;
+    std::size_t count = 1;
+};
+
+// The shard that owns a vehicle, and the one that owns a driver's stage (a vehicle's own
+// unknown-driver stage stays with the vehicle).
+std::size_t vehicle_shard(VehicleId vehicle, std::size_t count) noexcept;
+std::size_t driver_shard(DriverKey key, std::size_t count) noexcept;
+
+// What one shard's vehicle stages tell another shard's driver and convoy stages. Opaque; kept
+// in the order it was written.
+class Mail {
+public:
+    Mail();
+    ~Mail();
+    Mail(Mail&&) noexcept;
+    Mail& operator=(Mail&&) noexcept;
+    bool empty() const noexcept;
+    std::size_t size() const noexcept;
+    void append(Mail&& more);
+
+private:
+    friend class Engine;
+    struct Letters;
+    std::unique_ptr<Letters> letters_;
+};
+
 class Engine {
 public:
-    explicit Engine(RuleConfig config);
+    explicit Engine(RuleConfig config, ShardSpec shard = {});
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
     ~Engine();
@@ -70,8 +107,16 @@ public:
     void on_card_event(const core::DriverCardEvent& e, Outputs& out);
     // Anything else received from a terminal (heartbeat): resets the offline clocks.
     void on_contact(VehicleId vehicle, Timestamp received_at, Outputs& out);
-    // The wall clock: opens and closes terminal_offline and convoy_member_offline.
+    // The wall clock: opens and closes terminal_offline and convoy_member_offline (of this
+    // shard's vehicles).
     void on_tick(Timestamp now, Outputs& out);
+
+    // Mail from another shard's vehicles, for this shard's driver and convoy stages.
+    void on_mail(Mail mail, Outputs& out);
+    // Mail for shard `to` written since the last call; empty for this shard itself.
+    Mail take_mail(std::size_t to);
+    bool has_mail() const noexcept;
+    const ShardSpec& shard() const noexcept;
 
     // Every episode the engine holds (open ones, and closed ones within the late horizon),
     // ordered by (start, type, vehicle, id).
