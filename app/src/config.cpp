@@ -120,6 +120,10 @@ constexpr OptionDescriptor kOptions[] = {
      "on start, the engine replays the stored positions of this many hours (fatigue clocks "
      "span up to 24 h)",
      1, 24 * 30},
+    {"rules.shards", T::integer, "0",
+     "engine threads, each owning a share of the vehicles (and drivers, convoys); 0 = one per "
+     "core",
+     0, 256},
     // ---- metrics
     {"metrics.listen", T::endpoint, "0.0.0.0:9464",
      "address of the Prometheus /metrics endpoint; empty = disabled", 1, 0},
@@ -367,6 +371,7 @@ Config load_config(const ConfigSources& sources) {
     c.rules.fleet_file = get_text(c, "rules.fleet_file");
     c.rules.reminder_interval = std::chrono::seconds(get_int(c, "rules.reminder_interval_s"));
     c.rules.rebuild_lookback = std::chrono::hours(get_int(c, "rules.rebuild_lookback_h"));
+    c.rules.shards = get_size(c, "rules.shards");
     c.metrics.listen = get_text(c, "metrics.listen");
     c.log.level = get_text(c, "log.level");
     c.log.format = get_text(c, "log.format");

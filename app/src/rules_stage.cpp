@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "fleetwatch/core/time.hpp"
 #include "fleetwatch/storage/driver_cards.hpp"
 #include "fleetwatch/storage/vehicle_queries.hpp"
@@ -84,7 +86,6 @@ RulesStage::RulesStage(core::EventSink& next, push::Publisher& publisher,
     : next_(next),
       publisher_(publisher),
       options_(std::move(options)),
-      engine_(options_.config),
       db_(options_.conninfo),
       positions_(counter(registry, "fleetwatch_rules_positions_total",
                          "Positions the rule engine judged")),
@@ -105,12 +106,35 @@ RulesStage::RulesStage(core::EventSink& next, push::Publisher& publisher,
                      .Register(registry)),
       evaluation_seconds_(prometheus::BuildHistogram()
                               .Name("fleetwatch_rules_evaluation_seconds")
-                              .Help("Time the engine took for one queued batch")
+                              .Help("Time an engine shard took for one queued batch")
                               .Register(registry)
                               .Add({}, prometheus::Histogram::BucketBoundaries{
-                                           1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1})) {}
+                                           1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1})) {
+    const std::size_t n = std::max<std::size_t>(1, options_.shards);
+    for (std::size_t i = 0; i < n; ++i)
+        shards_.push_back(std::make_unique<Shard>(options_.config, rules::ShardSpec{i, n}));
+    shard_capacity_ = std::max<std::size_t>(1, options_.queue_capacity / n);
+}
 
 RulesStage::~RulesStage() { stop(); }
+
+RulesStage::Shard& RulesStage::shard_of(core::VehicleId vehicle) {
+    return *shards_[rules::vehicle_shard(vehicle, shards_.size())];
+}
+
+void RulesStage::settle_mail(rules::Outputs& discarded) {
+    for (bool any = shards_.size() > 1; any;) {
+        any = false;
+        for (auto& from : shards_) {
+            if (!from->engine.has_mail()) continue;
+            any = true;
+            for (std::size_t to = 0; to < shards_.size(); ++to) {
+                rules::Mail m = from->engine.take_mail(to);
+                if (!m.empty()) shards_[to]->engine.on_mail(std::move(m), discarded);
+            }
+        }
+    }
+}
 
 void RulesStage::rebuild() {
     storage::Connection conn = db_.connect();
@@ -121,18 +145,22 @@ void RulesStage::rebuild() {
     const std::vector<core::DriverCardEvent> cards = storage::list_card_events(conn, from, to);
     std::size_t next_card = 0;
     rules::Outputs discarded;
+    const auto settle = [&] {
+        settle_mail(discarded);
+        discarded.clear();
+    };
     const auto cards_until = [&](core::Timestamp t) {
         for (; next_card < cards.size() && cards[next_card].time <= t; ++next_card) {
-            engine_.on_card_event(cards[next_card], discarded);
-            discarded.clear();
+            shard_of(cards[next_card].vehicle_id).engine.on_card_event(cards[next_card], discarded);
+            settle();
         }
     };
     std::size_t n = 0;
     storage::for_each_position(conn, from, to, 10'000, [&](std::span<const core::Position> page) {
         for (const auto& p : page) {
             cards_until(p.gps_time);
-            engine_.on_position(p, discarded);
-            discarded.clear();
+            shard_of(p.vehicle_id).engine.on_position(p, discarded);
+            settle();
         }
         n += page.size();
     });
@@ -140,30 +168,38 @@ void RulesStage::rebuild() {
     // What the engine now holds is what it would have reported; the store finds the rows the
     // last run wrote (or writes those it never got to).
     std::vector<storage::ViolationChange> changes;
-    for (const rules::Episode& e : engine_.episodes()) {
-        rules::EpisodeEvent ev{rules::EpisodeEventKind::open, e, false};
-        changes.push_back(to_violation_change(ev));
+    for (const auto& shard : shards_) {
+        for (const rules::Episode& e : shard->engine.episodes()) {
+            rules::EpisodeEvent ev{rules::EpisodeEventKind::open, e, false};
+            changes.push_back(to_violation_change(ev));
+        }
     }
     store_.apply(conn, changes);
     spdlog::info("rules: rebuilt from {} stored positions and {} card events since {}; {} "
-                 "episodes held",
-                 n, cards.size(), core::format_rfc3339(from), changes.size());
+                 "episodes held ({} engine shards)",
+                 n, cards.size(), core::format_rfc3339(from), changes.size(), shards_.size());
     conn_.emplace(std::move(conn));
 }
 
 void RulesStage::start(SendReminder send) {
     send_ = std::move(send);
-    thread_ = std::thread([this] { run(); });
+    shards_running_ = shards_.size();
+    for (auto& shard : shards_) {
+        Shard* s = shard.get();
+        s->thread = std::thread([this, s] { run_shard(*s); });
+    }
+    output_thread_ = std::thread([this] { run_output(); });
 }
 
 void RulesStage::stop(std::chrono::seconds flush_timeout) {
-    {
-        const std::lock_guard lock(mutex_);
-        if (stopping_) return;
-        stopping_ = true;
+    if (stopping_.exchange(true)) return;
+    for (auto& shard : shards_) {
+        { const std::lock_guard lock(shard->mutex); }  // a shard between its check and its wait
+        shard->cv.notify_all();
     }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    for (auto& shard : shards_)
+        if (shard->thread.joinable()) shard->thread.join();
+    if (output_thread_.joinable()) output_thread_.join();
     const auto deadline = Clock::now() + flush_timeout;
     while (!flush_changes() && Clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds{200});
@@ -175,61 +211,108 @@ void RulesStage::stop(std::chrono::seconds flush_timeout) {
     }
 }
 
-bool RulesStage::submit(std::span<const core::Position> positions) {
-    if (!next_.submit(positions)) return false;
+bool RulesStage::enqueue(Shard& shard, Item item, std::size_t positions) {
     bool log_drop = false;
     {
-        const std::lock_guard lock(mutex_);  // also guards last_drop_log_ (any I/O thread)
-        if (queued_positions_ + positions.size() <= options_.queue_capacity && !stopping_) {
-            queue_.emplace_back(std::vector<core::Position>(positions.begin(), positions.end()));
-            queued_positions_ += positions.size();
-            cv_.notify_one();
+        std::unique_lock lock(shard.mutex);  // also guards last_drop_log (any I/O thread)
+        if (!stopping_ && shard.queued_positions + positions <= shard_capacity_) {
+            shard.queue.push_back(std::move(item));
+            shard.queued_positions += positions;
+            ++in_flight_;
+            lock.unlock();
+            shard.cv.notify_one();
             return true;
         }
+        if (positions == 0) return false;  // stopping: stored; the next start rebuilds it
         const auto now = Clock::now();
-        if (now - last_drop_log_ > std::chrono::seconds{10}) {
-            last_drop_log_ = now;
+        if (now - shard.last_drop_log > std::chrono::seconds{10}) {
+            shard.last_drop_log = now;
             log_drop = true;
         }
     }
-    dropped_.Increment(static_cast<double>(positions.size()));
+    dropped_.Increment(static_cast<double>(positions));
     if (log_drop) {
-        spdlog::error("rules: queue full ({} positions); positions are stored but not judged "
-                      "(fleetwatch_rules_dropped_total)",
-                      options_.queue_capacity);
+        spdlog::error("rules: an engine shard's queue is full ({} positions); positions are "
+                      "stored but not judged (fleetwatch_rules_dropped_total)",
+                      shard_capacity_);
+    }
+    return false;
+}
+
+bool RulesStage::submit(std::span<const core::Position> positions) {
+    if (!next_.submit(positions)) return false;
+    if (positions.empty()) return true;
+    const std::size_t n = shards_.size();
+    const std::size_t first = rules::vehicle_shard(positions.front().vehicle_id, n);
+    const bool one_shard = std::all_of(positions.begin(), positions.end(), [&](const auto& p) {
+        return rules::vehicle_shard(p.vehicle_id, n) == first;
+    });
+    if (one_shard) {  // always, from ingest: one read is one terminal's
+        enqueue(*shards_[first], std::vector<core::Position>(positions.begin(), positions.end()),
+                positions.size());
+        return true;
+    }
+    std::vector<std::vector<core::Position>> split(n);
+    for (const auto& p : positions) split[rules::vehicle_shard(p.vehicle_id, n)].push_back(p);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t size = split[i].size();
+        if (size > 0) enqueue(*shards_[i], std::move(split[i]), size);
     }
     return true;
 }
 
 bool RulesStage::submit(const core::DriverCardEvent& event) {
     if (!next_.submit(event)) return false;
-    const std::lock_guard lock(mutex_);
-    queue_.emplace_back(event);  // rare; never dropped
-    cv_.notify_one();
+    enqueue(shard_of(event.vehicle_id), event, 0);  // rare; never dropped
     return true;
 }
 
-void RulesStage::run() {
+void RulesStage::contact(core::VehicleId vehicle, core::Timestamp received_at) {
+    next_.contact(vehicle, received_at);
+    enqueue(shard_of(vehicle), Contact{vehicle, received_at}, 0);
+}
+
+void RulesStage::deliver_mail(Shard& from) {
+    if (!from.engine.has_mail()) return;
+    for (std::size_t i = 0; i < shards_.size(); ++i) {
+        rules::Mail m = from.engine.take_mail(i);
+        if (m.empty()) continue;
+        Shard& to = *shards_[i];
+        ++in_flight_;  // before the sender's own item is done: see in_flight_
+        {
+            const std::lock_guard lock(to.mutex);
+            to.queue.emplace_back(std::move(m));
+        }
+        to.cv.notify_one();
+    }
+}
+
+void RulesStage::run_shard(Shard& shard) {
     rules::Outputs out;
     auto next_tick = Clock::now();
     std::deque<Item> batch;
+    const auto done = [this] { return stopping_ && in_flight_ == 0; };
     for (;;) {
-        bool last = false;
         {
-            std::unique_lock lock(mutex_);
-            cv_.wait_until(lock, next_tick, [this] { return stopping_ || !queue_.empty(); });
-            batch.swap(queue_);
-            queued_positions_ = 0;
-            last = stopping_;
+            std::unique_lock lock(shard.mutex);
+            shard.cv.wait_until(lock, next_tick, [&] { return !shard.queue.empty() || done(); });
+            if (shard.queue.empty() && done()) break;
+            batch.swap(shard.queue);
+            shard.queued_positions = 0;
         }
         const auto started = Clock::now();
+        const std::size_t items = batch.size();
         std::size_t judged = 0;
         for (Item& item : batch) {
             if (auto* ps = std::get_if<std::vector<core::Position>>(&item)) {
-                for (const auto& p : *ps) engine_.on_position(p, out);
+                for (const auto& p : *ps) shard.engine.on_position(p, out);
                 judged += ps->size();
+            } else if (auto* card = std::get_if<core::DriverCardEvent>(&item)) {
+                shard.engine.on_card_event(*card, out);
+            } else if (auto* c = std::get_if<Contact>(&item)) {
+                shard.engine.on_contact(c->vehicle, c->received_at, out);
             } else {
-                engine_.on_card_event(std::get<core::DriverCardEvent>(item), out);
+                shard.engine.on_mail(std::move(std::get<rules::Mail>(item)), out);
             }
         }
         batch.clear();
@@ -239,22 +322,56 @@ void RulesStage::run() {
                 std::chrono::duration<double>(Clock::now() - started).count());
         }
         if (Clock::now() >= next_tick) {
-            engine_.on_tick(core::utc_now(), out);
+            shard.engine.on_tick(core::utc_now(), out);
             next_tick = Clock::now() + std::chrono::seconds{1};
         }
-        handle(out);
-        out.clear();
-        flush_changes();
+        const std::uint64_t recomputes = shard.engine.stats().recomputes;
+        if (recomputes > shard.recomputes_seen) {
+            recomputes_.Increment(static_cast<double>(recomputes - shard.recomputes_seen));
+            shard.recomputes_seen = recomputes;
+        }
+        deliver_mail(shard);
+        if (!out.empty()) {
+            {
+                const std::lock_guard lock(out_mutex_);
+                out_queue_.push_back(std::move(out));
+            }
+            out_cv_.notify_one();
+            out = rules::Outputs{};
+        }
+        if (items > 0 && in_flight_.fetch_sub(items) == items && stopping_) {
+            for (auto& other : shards_) {  // the last item: wake the others to stop
+                { const std::lock_guard lock(other->mutex); }
+                other->cv.notify_all();
+            }
+        }
+    }
+    {
+        const std::lock_guard lock(out_mutex_);
+        --shards_running_;
+    }
+    out_cv_.notify_one();
+}
+
+void RulesStage::run_output() {
+    std::deque<rules::Outputs> batch;
+    for (;;) {
+        bool last = false;
+        {
+            std::unique_lock lock(out_mutex_);
+            out_cv_.wait_for(lock, std::chrono::seconds{1},
+                             [this] { return !out_queue_.empty() || shards_running_ == 0; });
+            batch.swap(out_queue_);
+            last = shards_running_ == 0;  // nothing more comes: shards push before they leave
+        }
+        for (rules::Outputs& out : batch) handle(out);
+        batch.clear();
+        flush_changes();  // also the retry, every second, while PostgreSQL is away
         if (last) return;
     }
 }
 
 void RulesStage::handle(rules::Outputs& out) {
-    const auto& stats = engine_.stats();
-    if (stats.recomputes > recomputes_seen_) {
-        recomputes_.Increment(static_cast<double>(stats.recomputes - recomputes_seen_));
-        recomputes_seen_ = stats.recomputes;
-    }
     for (const auto& e : out.events) {
         const auto& ep = e.episode;
         episode_events_

@@ -2,31 +2,38 @@
 //
 // RulesStage is the EventSink ingest hands positions and card events to. It passes them to
 // the storage writer first: only what the writer accepted (durable: table or spool) is judged,
-// and the terminal's answer depends on the writer alone. Then it queues a copy for the rules
-// thread, so the I/O threads never wait for the engine or the database.
+// and the terminal's answer depends on the writer alone. Then it queues a copy for the engine
+// shard that owns the vehicle, so the I/O threads never wait for the engine or the database.
 //
-// The rules thread owns the Engine (rules/engine.hpp). For each batch it runs the engine, then:
-//   - episode events -> violations and violation_audit (storage::ViolationStore), retried every
-//     second while PostgreSQL is away (held in memory meanwhile, up to kMaxPendingChanges);
-//   - each stored episode event (with its violations.id) and each fatigue warning -> the
+// The engine runs as `shards` engines (rules/engine.hpp "Shards"), one thread each: shard i
+// owns the vehicles with rules::vehicle_shard(id, shards) == i, and the driver and convoy stages
+// the engine assigns it. Each shard has its own queue; ingest threads append to the owning
+// shard's queue (a short lock per submitted batch), and a shard thread swaps the whole queue out
+// and judges it without any lock: nothing in an engine is shared. What a shard's vehicles tell
+// another shard's drivers or convoys goes to that shard's queue as rules::Mail. Each shard's
+// outputs go to one output thread, which:
+//   - writes episode events to violations and violation_audit (storage::ViolationStore),
+//     retried every second while PostgreSQL is away (held in memory meanwhile, up to
+//     kMaxPendingChanges);
+//   - hands each stored episode event (with its violations.id) and each fatigue warning to the
 //     push::Publisher (push/publisher.hpp; `serve` logs them until issue 5's hub and webhooks);
-//   - reminders -> 0x8300 with the TTS flag to the vehicle's terminal, at most one per vehicle
-//     per `reminder_interval` (the engine never makes one for a late detection or a replay);
-//   - every second the wall clock (Engine::on_tick) for terminal_offline and
-//     convoy_member_offline.
-// One engine thread: the engine judges about 2 M positions/s on one core (docs/performance.md),
-// some 40x what the ingest-to-PostGIS path stores; sharding by vehicle is left for when the
-// fleet needs it (the driver stage must then live with the driver, docs/rules.md).
+//   - sends reminders as 0x8300 with the TTS flag to the vehicle's terminal, at most one per
+//     vehicle per `reminder_interval` (the engine never makes one for a late detection or a
+//     replay).
+// Every shard runs the wall clock (Engine::on_tick) every second for its vehicles'
+// terminal_offline and convoy_member_offline; heartbeats reach it as contact().
 //
 // Restart (RULES.md: fatigue clocks span many hours): before ingest starts, rebuild() feeds
 // the engine the stored positions of the last `rebuild_lookback` in GPS-time order with every
 // output discarded, then reconciles the episodes the engine holds with the violations table
 // (ViolationStore matching: the same episode finds its row; one never stored is stored late).
 //
-// A queue over `queue_capacity` positions is not judged (logged, counted in
-// fleetwatch_rules_dropped_total); what the writer accepted is stored all the same.
+// A shard whose queue holds over queue_capacity / shards positions does not judge more
+// (logged, counted in fleetwatch_rules_dropped_total); what the writer accepted is stored all
+// the same. Card events, contacts and mail are never dropped.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -58,8 +65,9 @@ struct RulesStageOptions {
     rules::RuleConfig config;
     std::unordered_map<core::VehicleId, std::string> phone_key_by_vehicle;  // for reminders
     std::chrono::seconds reminder_interval{60};
-    std::size_t queue_capacity = 1'000'000;  // positions waiting for the rules thread
+    std::size_t queue_capacity = 1'000'000;  // positions waiting, all shards together
     std::chrono::hours rebuild_lookback{26};  // fatigue_daily looks 24 h back
+    std::size_t shards = 1;                   // engine threads
 };
 
 // Sends `text` as 0x8300 with the TTS flag to the terminal `phone_key`; false when it is not
@@ -88,11 +96,38 @@ class RulesStage final : public core::EventSink {
 
     bool submit(std::span<const core::Position> positions) override;
     bool submit(const core::DriverCardEvent& event) override;
+    void contact(core::VehicleId vehicle, core::Timestamp received_at) override;
+
+    std::size_t shard_count() const noexcept { return shards_.size(); }
 
   private:
-    using Item = std::variant<std::vector<core::Position>, core::DriverCardEvent>;
+    struct Contact {
+        core::VehicleId vehicle = 0;
+        core::Timestamp received_at{};
+    };
+    using Item = std::variant<std::vector<core::Position>, core::DriverCardEvent, Contact, rules::Mail>;
 
-    void run();
+    struct Shard {
+        Shard(const rules::RuleConfig& config, rules::ShardSpec spec) : engine(config, spec) {}
+        rules::Engine engine;  // the shard thread's alone
+        std::uint64_t recomputes_seen = 0;
+
+        std::mutex mutex;
+        std::condition_variable cv;
+        std::deque<Item> queue;                          // under mutex
+        std::size_t queued_positions = 0;                // under mutex
+        std::chrono::steady_clock::time_point last_drop_log{};  // under mutex
+        std::thread thread;
+    };
+
+    Shard& shard_of(core::VehicleId vehicle);
+    // Appends to a shard's queue; false when `positions` more would exceed its capacity.
+    bool enqueue(Shard& shard, Item item, std::size_t positions);
+    void deliver_mail(Shard& from);
+    // Rebuild: hands every shard's mail on until none is left (one thread, before start).
+    void settle_mail(rules::Outputs& discarded);
+    void run_shard(Shard& shard);
+    void run_output();
     void handle(rules::Outputs& out);
     bool flush_changes();
     void remind(const rules::Reminder& r);
@@ -100,7 +135,20 @@ class RulesStage final : public core::EventSink {
     core::EventSink& next_;
     push::Publisher& publisher_;
     RulesStageOptions options_;
-    rules::Engine engine_;
+    std::vector<std::unique_ptr<Shard>> shards_;
+    std::size_t shard_capacity_ = 0;
+    // Items in any shard queue or being judged; a shard thread stops when `stopping_` is set
+    // and this is 0 (mail one shard sends another is counted before the sender's item is done).
+    std::atomic<std::size_t> in_flight_{0};
+    std::atomic<bool> stopping_{false};
+    std::atomic<bool> started_{false};
+
+    // Output thread (owns what follows, after start()).
+    std::mutex out_mutex_;
+    std::condition_variable out_cv_;
+    std::deque<rules::Outputs> out_queue_;  // under out_mutex_
+    std::size_t shards_running_ = 0;        // under out_mutex_
+    std::thread output_thread_;
     storage::Database db_;
     std::optional<storage::Connection> conn_;
     storage::ViolationStore store_;
@@ -108,15 +156,6 @@ class RulesStage final : public core::EventSink {
     std::unordered_map<core::VehicleId, std::chrono::steady_clock::time_point> last_reminder_;
     SendReminder send_;
     std::chrono::steady_clock::time_point last_db_error_log_{};
-    std::uint64_t recomputes_seen_ = 0;
-
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    std::deque<Item> queue_;
-    std::size_t queued_positions_ = 0;
-    bool stopping_ = false;
-    std::chrono::steady_clock::time_point last_drop_log_{};  // under mutex_
-    std::thread thread_;
 
     prometheus::Counter& positions_;
     prometheus::Counter& dropped_;

@@ -349,6 +349,8 @@ std::unique_ptr<RulesStage> make_rules_stage(const Config& c, storage::Connectio
     o.phone_key_by_vehicle = ids.phone_key_by_vehicle;
     o.reminder_interval = c.rules.reminder_interval;
     o.rebuild_lookback = c.rules.rebuild_lookback;
+    o.shards = c.rules.shards != 0 ? c.rules.shards
+                                   : std::max<std::size_t>(1, std::thread::hardware_concurrency());
     auto stage = std::make_unique<RulesStage>(next, publisher, std::move(o), registry);
     stage->rebuild();
     return stage;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace fleetwatch::app {
@@ -65,6 +66,57 @@ TEST(RulesStage, WhatTheWriterRefusesIsRefusedAndNotQueued) {
     writer.accept = true;
     EXPECT_TRUE(stage.submit(std::vector<core::Position>(3)));
     EXPECT_EQ(counter_value(registry, "fleetwatch_rules_dropped_total"), 0);
+}
+
+TEST(RulesStage, ShardsJudgeEveryPositionOfAMixedBatchAndStopOnlyWhenDrained) {
+    CountingSink writer(true);
+    NoPublisher publisher;
+    prometheus::Registry registry;
+    RulesStageOptions o = options(100'000);
+    o.shards = 3;
+    RulesStage stage(writer, publisher, std::move(o), registry);
+    ASSERT_EQ(stage.shard_count(), 3u);
+    // Vehicles the configuration does not know, fixes without a GPS fix: judged, never a
+    // violation, so no database is needed.
+    std::vector<core::Position> mixed(300);
+    for (std::size_t i = 0; i < mixed.size(); ++i) {
+        mixed[i].vehicle_id = static_cast<core::VehicleId>(1 + i % 30);
+        mixed[i].gps_time = core::utc_now() - std::chrono::seconds{mixed.size() - i};
+        mixed[i].received_at = core::utc_now();
+    }
+    std::size_t shards_hit = 0;
+    for (std::size_t s = 0; s < 3; ++s) {
+        shards_hit += std::any_of(mixed.begin(), mixed.end(), [&](const core::Position& p) {
+            return rules::vehicle_shard(p.vehicle_id, 3) == s;
+        });
+    }
+    EXPECT_EQ(shards_hit, 3u);
+    EXPECT_TRUE(stage.submit(mixed));  // queued before start: judged once the shards run
+    stage.start({});
+    for (int i = 0; i < 10; ++i) EXPECT_TRUE(stage.submit(mixed));
+    stage.contact(7, core::utc_now());
+    stage.stop();
+    EXPECT_EQ(writer.positions, 11 * mixed.size());
+    EXPECT_EQ(counter_value(registry, "fleetwatch_rules_positions_total"), 3300.0);
+    EXPECT_EQ(counter_value(registry, "fleetwatch_rules_dropped_total"), 0);
+    EXPECT_TRUE(stage.submit(mixed)) << "stored after stop, not judged";
+    EXPECT_EQ(counter_value(registry, "fleetwatch_rules_dropped_total"), 300.0);
+}
+
+TEST(RulesStage, EachShardHasItsShareOfTheQueue) {
+    CountingSink writer(true);
+    NoPublisher publisher;
+    prometheus::Registry registry;
+    RulesStageOptions o = options(10);
+    o.shards = 2;
+    RulesStage stage(writer, publisher, std::move(o), registry);  // not started
+    core::VehicleId a = 1;
+    while (rules::vehicle_shard(a, 2) != 0) ++a;
+    std::vector<core::Position> five(5);
+    for (auto& p : five) p.vehicle_id = a;
+    EXPECT_TRUE(stage.submit(five));
+    EXPECT_TRUE(stage.submit(std::span(five).first(1)));  // 6 > 10 / 2: stored, not judged
+    EXPECT_EQ(counter_value(registry, "fleetwatch_rules_dropped_total"), 1);
 }
 
 }  // namespace

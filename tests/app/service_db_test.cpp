@@ -21,6 +21,7 @@
 #include "fleetwatch/push/publisher.hpp"
 #include "fleetwatch/jt808/text.hpp"
 #include "fleetwatch/sim/scenario.hpp"
+#include "fleetwatch/rules/engine.hpp"
 #include "fleetwatch/storage/fleet_import.hpp"
 #include "http_client.hpp"
 #include "storage_test_db.hpp"
@@ -559,10 +560,19 @@ TEST_F(RulesServiceDb, AfterARestartTheEpisodeContinuesInItsRow) {
 // one fix a minute, the driver's IC card in first), with the server restarted after 2 h. The
 // engine is rebuilt from the stored positions and card sessions, so the continuous-driving
 // clock (4 h by day for a car, RULES.md) runs across the restart: the fatigue episode opens
-// 4 h into the drive, charged to the driver.
+// 4 h into the drive, charged to the driver. The engine runs as shards, with the driver's stage
+// on another shard than the car's: the fatigue clock is fed by mail between shard threads.
 TEST_F(RulesServiceDb, AFatigueClockSurvivesARestartInTheMiddleOfAFourHourDrive) {
+    const std::string fleet_file = import_scripted_fleet();
+    const auto car = static_cast<core::VehicleId>(std::stoll(scalar(
+        "SELECT id FROM vehicles WHERE terminal_phone = '" + std::string(kScriptedPhone) + "'")));
+    std::size_t shards = 2;
+    while (rules::driver_shard({driver_, false}, shards) == rules::vehicle_shard(car, shards))
+        ASSERT_LT(++shards, 16u);
     const std::map<std::string, std::string, std::less<>> rules{
-        {"rules.fleet_file", import_scripted_fleet()}, {"rules.rebuild_lookback_h", "72"}};
+        {"rules.fleet_file", fleet_file},
+        {"rules.rebuild_lookback_h", "72"},
+        {"rules.shards", std::to_string(shards)}};
     start(rules);
     core::CivilTime day = core::to_civil(core::utc_now() - 24h, core::kChinaUtcOffset);
     day.hour = 8;

@@ -435,6 +435,30 @@ TEST_F(IngestServer, HeartbeatBeforeAuthenticationIsAcked) {
     EXPECT_EQ(r->ack().result, 0);
 }
 
+TEST_F(IngestServer, HeartbeatsAndAnswersOfAnAuthenticatedTerminalReachTheSinkAsContact) {
+    start();
+    TestTerminal anonymous(port(), "013800138001");
+    anonymous.send(id::kHeartbeat, {});
+    ASSERT_TRUE(anonymous.receive_id(id::kPlatformResponse));
+
+    auto t = logged_in();
+    const auto before = core::utc_now();
+    t->send(id::kHeartbeat, {});
+    ASSERT_TRUE(t->receive_id(id::kPlatformResponse));
+    // 0x0001 to a downlink: its serial, message id (0x8300), result 0.
+    const jt808::Buffer answer{0x00, 0x07, 0x83, 0x00, 0x00};
+    t->send(id::kTerminalResponse, answer);
+    ASSERT_TRUE(eventually([&] { return sink_.contacts().size() >= 2; }));
+    const auto contacts = sink_.contacts();
+    ASSERT_EQ(contacts.size(), 2u) << "the unauthenticated heartbeat is no vehicle's contact";
+    for (const auto& [vehicle, at] : contacts) {
+        EXPECT_EQ(vehicle, kVehicle);
+        EXPECT_GE(at, before);
+        EXPECT_LE(at, core::utc_now());
+    }
+    EXPECT_EQ(sink_.position_count(), 0u);
+}
+
 TEST_F(IngestServer, TimeQueryIsAnsweredInUtc) {
     start();
     TestTerminal t(port(), "12345678901234567890", jt808::Dialect::v2019);

@@ -256,6 +256,16 @@ bool CollectingSink::submit(const core::DriverCardEvent& event) {
     return true;
 }
 
+void CollectingSink::contact(core::VehicleId vehicle, core::Timestamp received_at) {
+    std::lock_guard lock(mutex_);
+    contacts_.emplace_back(vehicle, received_at);
+}
+
+std::vector<std::pair<core::VehicleId, core::Timestamp>> CollectingSink::contacts() const {
+    std::lock_guard lock(mutex_);
+    return contacts_;
+}
+
 std::vector<core::Position> CollectingSink::positions() const {
     std::lock_guard lock(mutex_);
     return positions_;

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "fleetwatch/core/events.hpp"
@@ -103,8 +104,10 @@ class CollectingSink : public core::EventSink {
   public:
     bool submit(std::span<const core::Position> positions) override;
     bool submit(const core::DriverCardEvent& event) override;
+    void contact(core::VehicleId vehicle, core::Timestamp received_at) override;
 
     std::vector<core::Position> positions() const;
+    std::vector<std::pair<core::VehicleId, core::Timestamp>> contacts() const;
     std::vector<core::DriverCardEvent> cards() const;
     std::size_t position_count() const;
     void refuse(bool on);
@@ -113,6 +116,7 @@ class CollectingSink : public core::EventSink {
     mutable std::mutex mutex_;
     std::vector<core::Position> positions_;
     std::vector<core::DriverCardEvent> cards_;
+    std::vector<std::pair<core::VehicleId, core::Timestamp>> contacts_;
     bool refuse_ = false;
 };
 

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "fleetwatch/core/events.hpp"
+#include "fleetwatch/core/time.hpp"
 #include "fleetwatch/ingest/server.hpp"
 #include "fleetwatch/ingest/stats.hpp"
 #include "fleetwatch/ingest/terminal_directory.hpp"
@@ -150,7 +151,13 @@ struct ReadScratch {
     std::uint64_t positions_accepted = 0;
     std::uint64_t bytes_in = 0;
     SteadyClock::time_point now{};
-    core::Timestamp received_at{};
+    core::Timestamp received_at{};  // reset per read; use arrival()
+
+    // The wall-clock time of this read's arrival, read once per read when first needed.
+    core::Timestamp arrival() {
+        if (received_at == core::Timestamp{}) received_at = core::utc_now();
+        return received_at;
+    }
 
     static ReadScratch& local();
     void commit(IngestStats& stats);
@@ -259,6 +266,7 @@ class Session : public std::enable_shared_from_this<Session> {
     void handle_authentication(const jt808::Header& header, jt808::Bytes body,
                                std::uint16_t reply_serial);
     void handle_unregister(const jt808::Header& header, std::uint16_t reply_serial);
+    void note_contact();  // an authenticated terminal spoke: sink.contact (terminal_offline)
     void handle_location(const jt808::Header& header, jt808::Bytes body,
                          std::uint16_t reply_serial);
     void handle_location_query_reply(const jt808::Header& header, jt808::Bytes body,

@@ -236,8 +236,10 @@ void Session::handle_message(const jt808::Header& h, jt808::Bytes body,
     switch (h.msg_id) {
         case id::kTerminalResponse:  // an answer to our downlink; nothing to reply
         case id::kPlatformResponse:
+            note_contact();
             return;
         case id::kHeartbeat:
+            note_contact();
             queue_ack(h, reply_serial, kResultOk);
             return;
         case id::kUnregister:
@@ -265,6 +267,7 @@ void Session::handle_message(const jt808::Header& h, jt808::Bytes body,
             handle_driver_card(h, body, reply_serial);
             return;
         case id::kParameterQueryResponse:  // answers to 0x8104/0x8106: accepted, used later
+            note_contact();
             queue_ack(h, reply_serial, kResultOk);
             return;
         default:
@@ -454,6 +457,11 @@ void Session::handle_time_query(const jt808::Header& h) {
     }
 }
 
+void Session::note_contact() {
+    if (vehicle_id_ == 0) return;  // a heartbeat before authentication says nothing of a vehicle
+    server_.sink.contact(vehicle_id_, ReadScratch::local().arrival());
+}
+
 void Session::handle_location(const jt808::Header& h, jt808::Bytes body,
                               std::uint16_t reply_serial) {
     ReadScratch& s = ReadScratch::local();
@@ -463,8 +471,7 @@ void Session::handle_location(const jt808::Header& h, jt808::Bytes body,
         queue_ack(h, reply_serial, kResultMessageError);
         return;
     }
-    if (s.received_at == core::Timestamp{}) s.received_at = core::utc_now();
-    to_position(*location, vehicle_id_, s.received_at, core::PositionSource::live,
+    to_position(*location, vehicle_id_, s.arrival(), core::PositionSource::live,
                 s.positions.emplace_back());
     queue_sink_ack(h, reply_serial);
 }
@@ -481,8 +488,7 @@ void Session::handle_location_query_reply(const jt808::Header& h, jt808::Bytes b
         queue_ack(h, reply_serial, kResultMessageError);
         return;
     }
-    if (s.received_at == core::Timestamp{}) s.received_at = core::utc_now();
-    to_position(reply->location, vehicle_id_, s.received_at, core::PositionSource::query_reply,
+    to_position(reply->location, vehicle_id_, s.arrival(), core::PositionSource::query_reply,
                 s.positions.emplace_back());
     queue_sink_ack(h, reply_serial);
 }
@@ -498,7 +504,7 @@ void Session::handle_batch(const jt808::Header& h, jt808::Bytes body, std::uint1
         queue_ack(h, reply_serial, kResultMessageError);
         return;
     }
-    if (s.received_at == core::Timestamp{}) s.received_at = core::utc_now();
+    const core::Timestamp received_at = s.arrival();
     const auto source =
         batch->type == 1 ? core::PositionSource::blind_zone : core::PositionSource::batch;
     std::size_t good = 0;
@@ -506,7 +512,7 @@ void Session::handle_batch(const jt808::Header& h, jt808::Bytes body, std::uint1
     jt808::LocationBatchIterator it(*batch);
     while (auto item = it.next()) {
         if (*item) {
-            to_position(**item, vehicle_id_, s.received_at, source, s.positions.emplace_back());
+            to_position(**item, vehicle_id_, received_at, source, s.positions.emplace_back());
             ++good;
         } else {
             // One corrupt item does not cost the others (JT808.md §1.8).

@@ -104,6 +104,7 @@ struct Config {
         std::string fleet_file;  // empty: no rules (positions are stored, not judged)
         std::chrono::seconds reminder_interval{};
         std::chrono::hours rebuild_lookback{};
+        std::size_t shards = 0;  // engine threads; 0 = one per core
     } rules;
     struct Metrics {
         std::string listen;  // empty: no exposer

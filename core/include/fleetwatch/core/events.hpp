@@ -35,6 +35,10 @@ public:
     // Takes ownership of the positions' durability. All or nothing.
     virtual bool submit(std::span<const Position> positions) = 0;
     virtual bool submit(const DriverCardEvent& event) = 0;
+    // An authenticated terminal sent something that is neither a position nor a card event
+    // (a heartbeat, an answer to a downlink): it is online (RULES.md terminal_offline). Never
+    // refused; a sink that does not judge liveness ignores it.
+    virtual void contact(VehicleId /*vehicle*/, Timestamp /*received_at*/) {}
 };
 
 }  // namespace fleetwatch::core
