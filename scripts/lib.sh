@@ -1,6 +1,6 @@
 # scripts/lib.sh — shell helpers shared by the scripts that start clusters, servers and
-# simulators (scripts/with-postgres.sh, tests/e2e/pg_outage_test.sh, tests/app/run_demo_test.sh,
-# tests/bench/e2e_load.sh). Source it; it defines functions only.
+# simulators (scripts/with-postgres.sh, tests/e2e/pg_outage_test.sh, tests/e2e/kill_restart_test.sh,
+# tests/app/run_demo_test.sh, tests/bench/e2e_load.sh). Source it; it defines functions only.
 
 # skip_or_fail MESSAGE: a test whose database is missing exits 77 (ctest's "skipped"), or 1 when
 # FLEETWATCH_REQUIRE_DB=1 demands the database (scripts/test.sh, CI: never pass by skipping).
@@ -50,4 +50,51 @@ stop_pid() {
 metric() {
     curl -fsS --max-time 5 "http://127.0.0.1:${metrics_port}/metrics" 2>/dev/null |
         awk -v name="$1${2:-}" '$1 == name { printf "%.0f\n", $2; exit }' || true
+}
+
+# start_cluster DIR [pg.sh start options...]: a throwaway PostgreSQL cluster in DIR on a free
+# 127.0.0.1 port (10 tries), with "${pg_sh}" (deploy/pg.sh); sets pg_port and url. Fails with
+# pg.sh's output on stderr.
+start_cluster() {
+    local dir="$1" p
+    shift
+    pg_port=""
+    for _ in $(seq 1 10); do
+        p="$(free_port)" || return 1
+        if "${pg_sh}" start --dir "${dir}" --port "${p}" "$@" >"${dir}.start.log" 2>&1; then
+            pg_port="${p}"
+            break
+        fi
+    done
+    [[ -n "${pg_port}" ]] || { cat "${dir}.start.log" >&2; return 1; }
+    url="$("${pg_sh}" url --dir "${dir}")"
+}
+
+# start_serve LOG ARGS...: "${fw}" serve --database.url "${url}" with a metrics endpoint on a
+# free port and ARGS, in the background, logging to LOG; waits (30 s at most) for ingest to
+# listen. Sets serve_pid, metrics_port and ingest_port (read back from the log). Tries another
+# metrics port if one was taken meanwhile; otherwise fails with the log's last lines on stderr.
+start_serve() {
+    local log="$1" attempt
+    shift
+    for attempt in 1 2 3 4 5; do
+        metrics_port="$(free_port)" || return 1
+        : >"${log}"
+        "${fw}" serve --database.url "${url}" --metrics.listen "127.0.0.1:${metrics_port}" "$@" \
+            >"${log}" 2>&1 &
+        serve_pid=$!
+        ingest_port=""
+        for _ in $(seq 1 300); do  # migrations, rules rebuild, terminals, listener
+            ingest_port="$(sed -n 's/.*ingest listening on .* (port \([0-9]*\)).*/\1/p' "${log}" | head -n 1)"
+            [[ -n "${ingest_port}" ]] && return 0
+            kill -0 "${serve_pid}" 2>/dev/null || break
+            sleep 0.1
+        done
+        stop_pid "${serve_pid}" TERM 5
+        serve_pid=""
+        echo "serve did not start (attempt ${attempt}):" >&2
+        tail -n 5 "${log}" >&2
+        grep -q "cannot serve metrics" "${log}" || return 1
+    done
+    return 1
 }

@@ -98,15 +98,7 @@ trap 'exit 143' TERM
 # synchronous_commit back on for its own connections. PG_FSYNC=1 runs the cluster durable.
 pg_opts=(--no-fsync)
 [[ "${PG_FSYNC:-0}" == 1 ]] && pg_opts=()
-for _ in $(seq 1 10); do
-    pg_port="$(free_port)" || fail "no free port"
-    if "${pg_sh}" start --dir "${pgdir}" --port "${pg_port}" "${pg_opts[@]}" >"${tmp}/pg-start.log" 2>&1; then
-        break
-    fi
-    pg_port=""
-done
-[[ -n "${pg_port}" ]] || { cat "${tmp}/pg-start.log"; fail "could not start PostgreSQL"; }
-url="$("${pg_sh}" url --dir "${pgdir}")"
+start_cluster "${pgdir}" "${pg_opts[@]}" || fail "could not start PostgreSQL"
 log "PostgreSQL on 127.0.0.1:${pg_port} (${pgdir})"
 sql() { psql "${url}" -qXtA -v ON_ERROR_STOP=1 -c "$1"; }
 
@@ -121,34 +113,13 @@ vehicles="$(sql "SELECT count(*) FROM vehicles")"
 
 # ---- the server --------------------------------------------------------------------------------
 
-for attempt in 1 2 3 4 5; do
-    metrics_port="$(free_port)" || fail "no free port"
-    : >"${tmp}/serve.log"
-    "${fw}" serve \
-        --database.url "${url}" \
-        --ingest.listen 127.0.0.1:0 \
-        --ingest.max_sessions_per_address 0 \
-        --metrics.listen "127.0.0.1:${metrics_port}" \
-        --http.listen "" \
-        --storage.spool_dir "${tmp}/spool" \
-        --log.level info \
-        >"${tmp}/serve.log" 2>&1 &
-    serve_pid=$!
-    ingest_port=""
-    for _ in $(seq 1 300); do  # up to 30 s (migrations, terminals, listener)
-        ingest_port="$(sed -n 's/.*ingest listening on .* (port \([0-9]*\)).*/\1/p' "${tmp}/serve.log" | head -n 1)"
-        [[ -n "${ingest_port}" ]] && break
-        kill -0 "${serve_pid}" 2>/dev/null || break
-        sleep 0.1
-    done
-    [[ -n "${ingest_port}" ]] && break
-    wait "${serve_pid}" 2>/dev/null || true
-    serve_pid=""
-    log "serve did not start (attempt ${attempt}):"
-    tail -n 5 "${tmp}/serve.log"
-    grep -q "cannot serve metrics" "${tmp}/serve.log" || fail "serve did not start"
-done
-[[ -n "${ingest_port}" ]] || fail "serve did not start"
+start_serve "${tmp}/serve.log" \
+    --ingest.listen 127.0.0.1:0 \
+    --ingest.max_sessions_per_address 0 \
+    --http.listen "" \
+    --storage.spool_dir "${tmp}/spool" \
+    --log.level info ||
+    fail "serve did not start"
 for _ in $(seq 1 100); do [[ -n "$(metric fleetwatch_storage_db_up)" ]] && break; sleep 0.1; done
 [[ "$(metric fleetwatch_storage_db_up)" == 1 ]] || fail "the writer is not connected (db_up $(metric fleetwatch_storage_db_up))"
 log "serve pid ${serve_pid}: terminals on 127.0.0.1:${ingest_port}, metrics on 127.0.0.1:${metrics_port}"
