@@ -9,10 +9,14 @@
 // positions through Engine::on_position, outputs drained as a consumer would.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <memory>
+#include <mutex>
 #include <numbers>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "fleetwatch/core/events.hpp"
@@ -134,6 +138,17 @@ std::vector<core::Position> positions(const Fleet& f, int minutes) {
     return out;
 }
 
+// Vehicle v's driver (certificate "QC<v>") inserts the card a minute before `first_fix`.
+core::DriverCardEvent card_in(int v, core::Timestamp first_fix) {
+    core::DriverCardEvent card;
+    card.vehicle_id = v + 1;
+    card.time = first_fix - 60s;
+    card.received_at = card.time;
+    card.inserted = true;
+    card.certificate_no = "QC" + std::to_string(v);
+    return card;
+}
+
 void BM_RulesLivePositions(benchmark::State& state) {
     const Fleet fleet = build_fleet();
     const std::vector<core::Position> all = positions(fleet, 70);
@@ -147,15 +162,7 @@ void BM_RulesLivePositions(benchmark::State& state) {
         owner.reset();  // the previous iteration's Engine is destroyed untimed
         owner = std::make_unique<rules::Engine>(fleet.config);
         rules::Engine& engine = *owner;
-        for (int v = 0; v < kVehicles; ++v) {
-            core::DriverCardEvent card;
-            card.vehicle_id = v + 1;
-            card.time = all.front().gps_time - 60s;
-            card.received_at = card.time;
-            card.inserted = true;
-            card.certificate_no = "QC" + std::to_string(v);
-            engine.on_card_event(card, out);
-        }
+        for (int v = 0; v < kVehicles; ++v) engine.on_card_event(card_in(v, all.front().gps_time), out);
         for (std::size_t i = 0; i < warm; ++i) engine.on_position(all[i], out);
         out.clear();
         state.ResumeTiming();
@@ -213,6 +220,112 @@ void BM_RulesOneFixIn20Late(benchmark::State& state) {
         benchmark::Counter(static_cast<double>(late) / static_cast<double>(state.iterations()));
 }
 BENCHMARK(BM_RulesOneFixIn20Late)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+// The hour of BM_RulesLivePositions on N engine shards (rules/engine.hpp "Shards"), one thread
+// each, as `serve` runs them: each shard judges its vehicles' positions in batches of 1 000 and
+// after each batch posts the Mail its vehicles wrote for other shards' drivers and convoys (here
+// every driver has a card, so about (N-1)/N of the spans cross shards); each shard judges the
+// mail it received between its batches. Timed: wall clock from the start of the hour until the
+// last shard has judged its positions and all mail. Items are positions, so items/s compares
+// with BM_RulesLivePositions (one core); on a machine with N free cores N shards should approach
+// N times that.
+void BM_RulesSharded(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const Fleet fleet = build_fleet();
+    const std::vector<core::Position> all = positions(fleet, 70);
+    const std::size_t warm = static_cast<std::size_t>(kVehicles) * 60;
+    struct Shard {
+        std::unique_ptr<rules::Engine> engine;
+        std::vector<core::Position> live;  // its vehicles' fixes of the timed hour, in order
+        std::mutex mutex;
+        std::vector<rules::Mail> inbox;
+    };
+    std::uint64_t processed = 0;
+    std::uint64_t letters = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        std::vector<std::unique_ptr<Shard>> shards;
+        for (std::size_t i = 0; i < n; ++i) {
+            shards.push_back(std::make_unique<Shard>());
+            shards.back()->engine = std::make_unique<rules::Engine>(fleet.config, rules::ShardSpec{i, n});
+        }
+        rules::Outputs out;
+        const auto settle = [&] {  // untimed warm-up: deliver mail at once
+            for (auto& from : shards)
+                for (std::size_t to = 0; to < n; ++to)
+                    shards[to]->engine->on_mail(from->engine->take_mail(to), out);
+            out.clear();
+        };
+        for (int v = 0; v < kVehicles; ++v) {
+            const core::DriverCardEvent card = card_in(v, all.front().gps_time);
+            shards[rules::vehicle_shard(card.vehicle_id, n)]->engine->on_card_event(card, out);
+            settle();
+        }
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            Shard& s = *shards[rules::vehicle_shard(all[i].vehicle_id, n)];
+            if (i < warm) {
+                s.engine->on_position(all[i], out);
+                settle();
+            } else {
+                s.live.push_back(all[i]);
+            }
+        }
+        std::atomic<std::size_t> in_flight{0};  // mail posted and not yet judged
+        std::atomic<std::size_t> running{n};    // shards still judging positions
+        std::atomic<std::uint64_t> posted{0};
+        state.ResumeTiming();
+        std::vector<std::thread> threads;
+        for (std::size_t me = 0; me < n; ++me) {
+            threads.emplace_back([&, me] {
+                Shard& s = *shards[me];
+                rules::Outputs mine;
+                const auto judge_mail = [&] {
+                    std::vector<rules::Mail> got;
+                    {
+                        const std::lock_guard lock(s.mutex);
+                        got.swap(s.inbox);
+                    }
+                    for (rules::Mail& m : got) s.engine->on_mail(std::move(m), mine);
+                    mine.clear();
+                    in_flight -= got.size();
+                };
+                const auto post = [&] {
+                    for (std::size_t to = 0; to < n; ++to) {
+                        rules::Mail m = s.engine->take_mail(to);
+                        if (m.empty()) continue;
+                        posted += m.size();
+                        ++in_flight;
+                        const std::lock_guard lock(shards[to]->mutex);
+                        shards[to]->inbox.push_back(std::move(m));
+                    }
+                };
+                for (std::size_t i = 0; i < s.live.size(); i += 1000) {
+                    const std::size_t end = std::min(s.live.size(), i + 1000);
+                    for (std::size_t k = i; k < end; ++k) s.engine->on_position(s.live[k], mine);
+                    mine.clear();
+                    post();
+                    judge_mail();
+                }
+                --running;
+                while (running > 0 || in_flight > 0) {
+                    judge_mail();
+                    post();
+                    std::this_thread::yield();
+                }
+            });
+        }
+        for (auto& t : threads) t.join();
+        state.PauseTiming();
+        for (const auto& sh : shards) processed += sh->live.size();
+        letters += posted;
+        shards.clear();  // destroyed untimed
+        state.ResumeTiming();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(processed));
+    state.counters["letters_per_iter"] =
+        benchmark::Counter(static_cast<double>(letters) / static_cast<double>(state.iterations()));
+}
+BENCHMARK(BM_RulesSharded)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 
 }  // namespace
 
