@@ -308,8 +308,28 @@ storage::PositionWriterConfig writer_config(const Config& c) {
 // The engine's configuration: the fleet file, with the ids `fleet import` gave its rows. Daily
 // trips are expanded from two days ago to 60 days ahead (a server running longer than that
 // needs a restart to judge later trips: docs/rules.md).
+// Positions a crash or an outage left in the writer's spool were acknowledged to terminals but
+// are not in the table yet; the rebuild reads the table, so it waits for the writer (connected
+// by now: start-up just used the database) to replay them. Gives up after `timeout` with a
+// warning (the engine then misses what is still spooled: docs/rules.md "Restart").
+void wait_for_spool_replay(storage::PositionWriter& writer, std::chrono::seconds timeout) {
+    const std::uint64_t spooled = writer.spooled_records();
+    if (spooled == 0) return;
+    spdlog::info("rules: {} records in the spool; the rebuild waits for them to reach PostGIS",
+                 spooled);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (writer.spooled_records() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    if (const std::uint64_t left = writer.spooled_records(); left > 0) {
+        spdlog::warn("rules: {} records still in the spool after {} s; the engine is rebuilt "
+                     "without them",
+                     left, timeout.count());
+    }
+}
+
 std::unique_ptr<RulesStage> make_rules_stage(const Config& c, storage::Connection& conn,
-                                             core::EventSink& next, push::Publisher& publisher,
+                                             storage::PositionWriter& writer,
+                                             push::Publisher& publisher,
                                              prometheus::Registry& registry) {
     auto parsed = fleet::parse_fleet_file(c.rules.fleet_file);
     if (!parsed.fleet) {
@@ -351,7 +371,8 @@ std::unique_ptr<RulesStage> make_rules_stage(const Config& c, storage::Connectio
     o.rebuild_lookback = c.rules.rebuild_lookback;
     o.shards = c.rules.shards != 0 ? c.rules.shards
                                    : std::max<std::size_t>(1, std::thread::hardware_concurrency());
-    auto stage = std::make_unique<RulesStage>(next, publisher, std::move(o), registry);
+    auto stage = std::make_unique<RulesStage>(writer, publisher, std::move(o), registry);
+    wait_for_spool_replay(writer, std::chrono::seconds{120});
     stage->rebuild();
     return stage;
 }
@@ -393,7 +414,7 @@ struct Service::Impl {
                         own_publisher = std::make_unique<push::LogPublisher>();
                         publisher = own_publisher.get();
                     }
-                    rules_stage = make_rules_stage(config, conn, *sink, *publisher, registry);
+                    rules_stage = make_rules_stage(config, conn, *writer, *publisher, registry);
                 } else {
                     log->warn("rules.fleet_file is empty: positions are stored but not judged");
                 }
