@@ -38,6 +38,7 @@
 #                         where CPU time went by process/DSO and the top symbols
 #   --rules               run the rule engine too (rules.fleet_file = the generated fleet): the
 #                         issue 4 comparison, rules on against rules off
+#   --rules-shards N      with --rules: rules.shards (default 0, one engine shard per core)
 #   --smoke               a short run: 200 terminals (100 sending), 2 000/s, 5 s
 #   --keep                keep the temporary directory (logs, cluster) and say where
 #   -h, --help            this text
@@ -65,6 +66,7 @@ keep=0
 pgss=0
 perf=0
 rules=0
+rules_shards=0
 while (($#)); do
     case "$1" in
         --build) build="${2:?}"; shift ;;
@@ -82,6 +84,7 @@ while (($#)); do
         --pg-stat-statements) pgss=1 ;;
         --perf) perf=1 ;;
         --rules) rules=1 ;;
+        --rules-shards) rules_shards="${2:?}"; shift ;;
         --smoke) terminals=200; load_terminals=100; rate=2000; seconds=5 ;;
         --keep) keep=1 ;;
         -h|--help) usage; exit 0 ;;
@@ -191,7 +194,7 @@ say "imported ${terminals} vehicles in $((SECONDS - t_import)) s; schema ${index
 
 # ---- the server ------------------------------------------------------------------------------------
 rules_opt=()
-((rules)) && rules_opt=(--rules.fleet_file "${tmp}/fleet.yaml")
+((rules)) && rules_opt=(--rules.fleet_file "${tmp}/fleet.yaml" --rules.shards "${rules_shards}")
 ingest_port=""
 for _ in 1 2 3 4 5; do
     metrics_port="$(free_port)" || die "no free port"
