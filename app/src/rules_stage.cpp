@@ -122,20 +122,6 @@ RulesStage::Shard& RulesStage::shard_of(core::VehicleId vehicle) {
     return *shards_[rules::vehicle_shard(vehicle, shards_.size())];
 }
 
-void RulesStage::settle_mail(rules::Outputs& discarded) {
-    for (bool any = shards_.size() > 1; any;) {
-        any = false;
-        for (auto& from : shards_) {
-            if (!from->engine.has_mail()) continue;
-            any = true;
-            for (std::size_t to = 0; to < shards_.size(); ++to) {
-                rules::Mail m = from->engine.take_mail(to);
-                if (!m.empty()) shards_[to]->engine.on_mail(std::move(m), discarded);
-            }
-        }
-    }
-}
-
 void RulesStage::rebuild() {
     storage::Connection conn = db_.connect();
     const core::Timestamp now = core::utc_now();
@@ -145,8 +131,10 @@ void RulesStage::rebuild() {
     const std::vector<core::DriverCardEvent> cards = storage::list_card_events(conn, from, to);
     std::size_t next_card = 0;
     rules::Outputs discarded;
+    std::vector<rules::Engine*> engines;
+    for (auto& shard : shards_) engines.push_back(&shard->engine);
     const auto settle = [&] {
-        settle_mail(discarded);
+        rules::deliver_all_mail(engines, discarded);
         discarded.clear();
     };
     const auto cards_until = [&](core::Timestamp t) {

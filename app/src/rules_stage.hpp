@@ -124,8 +124,6 @@ class RulesStage final : public core::EventSink {
     // Appends to a shard's queue; false when `positions` more would exceed its capacity.
     bool enqueue(Shard& shard, Item item, std::size_t positions);
     void deliver_mail(Shard& from);
-    // Rebuild: hands every shard's mail on until none is left (one thread, before start).
-    void settle_mail(rules::Outputs& discarded);
     void run_shard(Shard& shard);
     void run_output();
     void handle(rules::Outputs& out);

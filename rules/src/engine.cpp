@@ -39,18 +39,6 @@ Mail::Mail(Mail&&) noexcept = default;
 Mail& Mail::operator=(Mail&&) noexcept = default;
 bool Mail::empty() const noexcept { return !letters_ || letters_->letters.empty(); }
 std::size_t Mail::size() const noexcept { return letters_ ? letters_->letters.size() : 0; }
-void Mail::append(Mail&& more) {
-    if (more.empty()) return;
-    if (empty()) {
-        letters_ = std::move(more.letters_);
-        return;
-    }
-    auto& to = letters_->letters;
-    auto& from = more.letters_->letters;
-    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
-    from.clear();
-}
-
 namespace {
 
 using namespace detail;
@@ -442,7 +430,23 @@ Mail Engine::take_mail(std::size_t to) {
 }
 
 bool Engine::has_mail() const noexcept { return impl_->has_mail; }
-const ShardSpec& Engine::shard() const noexcept { return impl_->shard; }
+
+std::size_t deliver_all_mail(std::span<Engine* const> engines, Outputs& out) {
+    std::size_t letters = 0;
+    for (bool any = engines.size() > 1; any;) {
+        any = false;
+        for (Engine* from : engines) {
+            if (!from->has_mail()) continue;
+            any = true;
+            for (std::size_t to = 0; to < engines.size(); ++to) {
+                Mail m = from->take_mail(to);
+                letters += m.size();
+                if (!m.empty()) engines[to]->on_mail(std::move(m), out);
+            }
+        }
+    }
+    return letters;
+}
 
 std::vector<Episode> Engine::episodes() const {
     std::vector<Episode> out;

@@ -250,10 +250,10 @@ void BM_RulesSharded(benchmark::State& state) {
             shards.back()->engine = std::make_unique<rules::Engine>(fleet.config, rules::ShardSpec{i, n});
         }
         rules::Outputs out;
+        std::vector<rules::Engine*> engines;
+        for (auto& sh : shards) engines.push_back(sh->engine.get());
         const auto settle = [&] {  // untimed warm-up: deliver mail at once
-            for (auto& from : shards)
-                for (std::size_t to = 0; to < n; ++to)
-                    shards[to]->engine->on_mail(from->engine->take_mail(to), out);
+            rules::deliver_all_mail(engines, out);
             out.clear();
         };
         for (int v = 0; v < kVehicles; ++v) {

@@ -82,7 +82,6 @@ public:
     Mail& operator=(Mail&&) noexcept;
     bool empty() const noexcept;
     std::size_t size() const noexcept;
-    void append(Mail&& more);
 
 private:
     friend class Engine;
@@ -116,7 +115,6 @@ public:
     // Mail for shard `to` written since the last call; empty for this shard itself.
     Mail take_mail(std::size_t to);
     bool has_mail() const noexcept;
-    const ShardSpec& shard() const noexcept;
 
     // Every episode the engine holds (open ones, and closed ones within the late horizon),
     // ordered by (start, type, vehicle, id).
@@ -128,5 +126,10 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+// One thread owning every shard (a start-up rebuild, tests, benchmark warm-up): hands each
+// engine's mail to its addressee until none is left; what that judges goes to `out`. Returns
+// the letters delivered. `engines[i]` must be the engine built with ShardSpec{i, size}.
+std::size_t deliver_all_mail(std::span<Engine* const> engines, Outputs& out);
 
 }  // namespace fleetwatch::rules
