@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <charconv>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,8 @@
 #include "fleetwatch/storage/database.hpp"
 #include "fleetwatch/storage/users.hpp"
 #include "fleetwatch/storage/vehicle_queries.hpp"
+#include "fleetwatch/storage/violation_queries.hpp"
+#include "fleetwatch/storage/violations.hpp"
 
 namespace fleetwatch::api {
 
@@ -53,6 +56,103 @@ json to_json(const storage::PositionRow& p) {
                 {"status", p.status},
                 {"valid", p.valid},
                 {"mileage_km", p.mileage_km ? json(*p.mileage_km) : json(nullptr)}};
+}
+
+
+constexpr std::array<std::string_view, 10> kViolationTypes{
+    "overspeed",        "route_deviation",     "fatigue_continuous",    "fatigue_daily",
+    "forbidden_hours",  "unidentified_driver", "convoy_straggler",      "convoy_member_offline",
+    "terminal_alarm",   "terminal_offline"};
+constexpr std::array<std::string_view, 6> kViolationStatuses{
+    "new", "acknowledged", "rectified", "dismissed", "excused", "retracted"};
+// The threshold a violation's `limit` shows, by the first of these keys it has.
+constexpr std::array<const char*, 5> kLimitKeys{"limit_kmh", "limit_min", "corridor_half_width_m",
+                                                "max_gap_m", "silent_min"};
+constexpr std::size_t kMaxNoteBytes = 4000;
+
+template <std::size_t N>
+std::optional<std::string> enum_param(const Request& r, std::string_view name,
+                                      const std::array<std::string_view, N>& allowed) {
+    const std::string* v = r.query_param(name);
+    if (v == nullptr || v->empty()) return std::nullopt;
+    for (const auto a : allowed) {
+        if (a == *v) return *v;
+    }
+    std::string list;
+    for (const auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    throw ApiError(400, "invalid_parameter", std::string(name) + " must be one of " + list,
+                   std::string(name));
+}
+
+std::optional<std::int64_t> id_query(const Request& r, std::string_view name) {
+    const std::string* v = r.query_param(name);
+    if (v == nullptr || v->empty()) return std::nullopt;
+    const auto id = parse_int(*v);
+    if (!id || *id < 1) {
+        throw ApiError(400, "invalid_parameter", std::string(name) + " must be a positive integer",
+                       std::string(name));
+    }
+    return id;
+}
+
+std::size_t limit_param(const Request& r, std::size_t fallback, std::size_t max) {
+    const std::string* l = r.query_param("limit");
+    if (l == nullptr || l->empty()) return fallback;
+    const auto v = parse_int(*l);
+    if (!v || *v < 1) {
+        throw ApiError(400, "invalid_parameter", "limit must be a positive integer", "limit");
+    }
+    return std::min(static_cast<std::size_t>(*v), max);
+}
+
+template <class T>
+json nullable_json(const std::optional<T>& v) {
+    return v ? json(*v) : json(nullptr);
+}
+
+json to_json(const storage::ViolationRow& v) {
+    json thresholds = json::parse(v.thresholds_json, nullptr, false);
+    if (!thresholds.is_object()) thresholds = json::object();
+    json limit = nullptr;
+    for (const char* key : kLimitKeys) {
+        if (const auto it = thresholds.find(key); it != thresholds.end()) {
+            limit = *it;
+            break;
+        }
+    }
+    json start = nullptr;
+    if (v.start_lat && v.start_lon) start = json{{"lat", *v.start_lat}, {"lon", *v.start_lon}};
+    return json{{"id", v.id},
+                {"type", v.type},
+                {"subtype", v.subtype},
+                {"severity", v.severity},
+                {"vehicle_id", nullable_json(v.vehicle_id)},
+                {"driver_id", nullable_json(v.driver_id)},
+                {"trip_id", nullable_json(v.trip_id)},
+                {"convoy_id", nullable_json(v.convoy_id)},
+                {"convoy_name", nullable_json(v.convoy_name)},
+                {"started_at", core::format_rfc3339(v.started_at)},
+                {"ended_at", v.ended_at ? json(core::format_rfc3339(*v.ended_at)) : json(nullptr)},
+                {"start", std::move(start)},
+                {"peak", v.peak},
+                {"peak_unit", v.peak_unit},
+                {"limit", std::move(limit)},
+                {"thresholds", std::move(thresholds)},
+                {"pledge_version", nullable_json(v.pledge_version)},
+                {"late", v.late},
+                {"from_gap", v.from_gap},
+                {"needs_review", v.needs_review},
+                {"status", v.status},
+                {"detected_at", core::format_rfc3339(v.detected_at)},
+                {"updated_at", core::format_rfc3339(v.updated_at)}};
+}
+
+json to_json(const storage::ViolationAuditRow& a) {
+    json detail = json::parse(a.detail_json, nullptr, false);
+    if (!detail.is_object()) detail = json::object();
+    return json{{"id", a.id},       {"at", core::format_rfc3339(a.at)}, {"actor", a.actor},
+                {"role", a.role},   {"action", a.action},              {"note", a.note},
+                {"detail", std::move(detail)}};
 }
 
 core::Timestamp time_param(const Request& r, std::string_view name, core::Timestamp fallback) {
@@ -136,6 +236,10 @@ void Endpoints::add_routes(Router& router) {
     router.add("GET", "/api/v1/vehicles", kAllRoles, bind(&Endpoints::vehicles));
     router.add("GET", "/api/v1/vehicles/{id}", kAllRoles, bind(&Endpoints::vehicle));
     router.add("GET", "/api/v1/vehicles/{id}/positions", kAllRoles, bind(&Endpoints::positions));
+    router.add("GET", "/api/v1/violations", kAllRoles, bind(&Endpoints::violations));
+    router.add("GET", "/api/v1/violations/{id}", kAllRoles, bind(&Endpoints::violation));
+    router.add("POST", "/api/v1/violations/{id}/actions", kAllRoles,
+               bind(&Endpoints::violation_action));
     router.set_authenticator([this](std::string_view token) { return authenticate(token); });
 }
 
@@ -277,14 +381,8 @@ Response Endpoints::positions(Request& r) {
     const core::Timestamp to = time_param(r, "to", core::utc_now() + std::chrono::seconds{1});
     const core::Timestamp from = time_param(r, "from", to - options_.positions_default_span);
     if (from >= to) throw ApiError(400, "invalid_parameter", "from must be before to", "from");
-    std::size_t limit = options_.positions_default_limit;
-    if (const std::string* l = r.query_param("limit")) {
-        const auto v = parse_int(*l);
-        if (!v || *v < 1) {
-            throw ApiError(400, "invalid_parameter", "limit must be a positive integer", "limit");
-        }
-        limit = std::min(static_cast<std::size_t>(*v), options_.positions_max_limit);
-    }
+    const std::size_t limit =
+        limit_param(r, options_.positions_default_limit, options_.positions_max_limit);
     std::optional<core::Timestamp> after;
     if (const std::string* c = r.query_param("cursor"); c != nullptr && !c->empty()) {
         const auto v = parse_int(*c);
@@ -305,6 +403,139 @@ Response Endpoints::positions(Request& r) {
     json items = json::array();
     for (const auto& p : rows) items.push_back(to_json(p));
     return json_response(json{{"items", std::move(items)}, {"next_cursor", std::move(next)}});
+}
+
+// ---- violations -------------------------------------------------------------------------------
+
+Response Endpoints::violations(Request& r) {
+    const auto& p = r.caller();
+    storage::ViolationFilter f;
+    f.vehicle_id = id_query(r, "vehicle_id");
+    f.driver_id = id_query(r, "driver_id");
+    f.type = enum_param(r, "type", kViolationTypes);
+    f.status = enum_param(r, "status", kViolationStatuses);
+    if (const std::string* v = r.query_param("from"); v != nullptr && !v->empty()) {
+        f.from = time_param(r, "from", {});
+    }
+    if (const std::string* v = r.query_param("to"); v != nullptr && !v->empty()) {
+        f.to = time_param(r, "to", {});
+    }
+    if (f.from && f.to && *f.from >= *f.to) {
+        throw ApiError(400, "invalid_parameter", "from must be before to", "from");
+    }
+    if (const std::string* c = r.query_param("cursor"); c != nullptr && !c->empty()) {
+        const auto v = parse_int(*c);
+        if (!v || *v < 1) {
+            throw ApiError(400, "invalid_parameter", "cursor is not one this server gave",
+                           "cursor");
+        }
+        f.before_id = *v;
+    }
+    const std::size_t limit =
+        limit_param(r, options_.violations_default_limit, options_.violations_max_limit);
+    f.limit = limit + 1;
+    if (p.role == Role::leader) f.leader_username = p.username;
+    auto rows =
+        pool_->with([&](storage::Connection& c) { return storage::list_violations(c, f); });
+    json next = nullptr;
+    if (rows.size() > limit) {
+        rows.resize(limit);
+        next = std::to_string(rows.back().id);
+    }
+    json items = json::array();
+    for (const auto& v : rows) items.push_back(to_json(v));
+    return json_response(json{{"items", std::move(items)}, {"next_cursor", std::move(next)}});
+}
+
+json Endpoints::violation_detail(Request& r, std::int64_t id) {
+    const auto& p = r.caller();
+    auto [row, audit, visible] = pool_->with([&](storage::Connection& c) {
+        auto v = storage::find_violation(c, id);
+        std::vector<storage::ViolationAuditRow> a;
+        bool ok = false;
+        if (v) {
+            ok = p.role != Role::leader || storage::violation_visible_to_leader(c, id, p.username);
+            if (ok) a = storage::violation_audit(c, id);
+        }
+        return std::tuple{std::move(v), std::move(a), ok};
+    });
+    if (!row) throw ApiError(404, "not_found", "no violation " + std::to_string(id));
+    if (!visible) {
+        throw ApiError(403, "forbidden",
+                       "violation " + std::to_string(id) + " is not in a convoy you lead");
+    }
+    json out = to_json(*row);
+    out["path"] = nullptr;
+    if (row->path_geojson) {
+        json path = json::parse(*row->path_geojson, nullptr, false);
+        if (!path.is_discarded()) out["path"] = std::move(path);
+    }
+    json trail = json::array();
+    for (const auto& a : audit) trail.push_back(to_json(a));
+    out["audit"] = std::move(trail);
+    return out;
+}
+
+Response Endpoints::violation(Request& r) {
+    return json_response(violation_detail(r, r.id_param("id")));
+}
+
+Response Endpoints::violation_action(Request& r) {
+    const auto id = r.id_param("id");
+    const auto& p = r.caller();
+    const json body = r.json_object();
+    const auto action_it = body.find("action");
+    const auto action = action_it != body.end() && action_it->is_string()
+                            ? storage::parse_violation_action(action_it->get<std::string>())
+                            : std::nullopt;
+    if (!action) {
+        throw ApiError(400, "invalid_parameter",
+                       "action must be one of acknowledge, rectify, dismiss, excuse", "action");
+    }
+    std::string note;
+    if (const auto it = body.find("note"); it != body.end() && !it->is_null()) {
+        if (!it->is_string()) throw ApiError(400, "invalid_parameter", "note must be a string", "note");
+        note = it->get<std::string>();
+    }
+    if (note.size() > kMaxNoteBytes || note.find('\0') != std::string::npos) {
+        throw ApiError(400, "invalid_parameter",
+                       "note must be at most " + std::to_string(kMaxNoteBytes) +
+                           " bytes of text without NUL characters",
+                       "note");
+    }
+    // Handling (整改) is the managers'; anyone who may see a violation may acknowledge it.
+    if (*action != storage::ViolationAction::acknowledge && p.role != Role::admin &&
+        p.role != Role::manager) {
+        throw ApiError(403, "forbidden",
+                       "only a manager or an admin may " +
+                           std::string(storage::to_string(*action)) + " a violation");
+    }
+    if (*action != storage::ViolationAction::acknowledge &&
+        note.find_first_not_of(" \t\r\n") == std::string::npos) {
+        throw ApiError(400, "invalid_parameter",
+                       std::string(storage::to_string(*action)) +
+                           " needs a note saying what was done or why",
+                       "note");
+    }
+    (void)violation_detail(r, id);  // 404 / 403 before anything changes
+    const auto result = pool_->with([&](storage::Connection& c) {
+        return storage::apply_violation_action(c, id, *action, p.username,
+                                               std::string(to_string(p.role)), note);
+    });
+    using Outcome = storage::ViolationActionResult::Outcome;
+    if (result.outcome == Outcome::not_found) {
+        throw ApiError(404, "not_found", "no violation " + std::to_string(id));
+    }
+    if (result.outcome == Outcome::not_allowed) {
+        throw ApiError(409, "conflict",
+                       "violation " + std::to_string(id) + " is " + result.status_before +
+                           "; " + std::string(storage::to_string(*action)) +
+                           (*action == storage::ViolationAction::acknowledge
+                                ? " needs status new"
+                                : " needs status new or acknowledged"),
+                       "action");
+    }
+    return json_response(violation_detail(r, id));
 }
 
 }  // namespace fleetwatch::api

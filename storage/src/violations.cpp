@@ -195,11 +195,14 @@ std::vector<ViolationAuditRow> violation_audit(Connection& conn, std::int64_t vi
         pqxx::read_transaction tx(detail::native(conn));
         std::vector<ViolationAuditRow> out;
         for (const auto& row : tx.exec_params(
-                 "SELECT actor, role, action, note FROM violation_audit WHERE violation_id = $1 "
-                 "ORDER BY id",
+                 "SELECT actor, role, action, note, id, extract(epoch FROM at)::bigint, "
+                 "detail::text FROM violation_audit WHERE violation_id = $1 ORDER BY id",
                  violation_id)) {
             out.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
-                           row[2].as<std::string>(), row[3].as<std::string>()});
+                           row[2].as<std::string>(), row[3].as<std::string>(),
+                           row[4].as<std::int64_t>(),
+                           core::Timestamp{std::chrono::seconds{row[5].as<std::int64_t>()}},
+                           row[6].as<std::string>()});
         }
         return out;
     });

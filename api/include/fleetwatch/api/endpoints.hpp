@@ -1,14 +1,22 @@
 // The /api/v1 endpoints: what each route does, against PostGIS through storage/.
+// (docs/api.md is the reference; docs/openapi.yaml lists every route with its roles.)
 //
-//   GET  /api/v1/health                   public: {"status":"ok","database":bool}
-//   POST /api/v1/auth/login               public: {"username","password"} ->
-//   {"token","role","expires_at","username"} POST /api/v1/auth/logout              any role:
-//   revokes the token used GET  /api/v1/me                       any role: {"id","username","role"}
-//   GET  /api/v1/users                    admin: items of
-//   {"id","username","role","disabled","created_at"} GET  /api/v1/vehicles                 any
-//   role; a leader sees the vehicles of the convoys they lead GET  /api/v1/vehicles/{id} any role;
-//   another convoy's vehicle is 403 for a leader GET  /api/v1/vehicles/{id}/positions
-//   ?from=&to=&limit=&cursor=, as /vehicles/{id}
+//   GET  /api/v1/health                     public: {"status":"ok","database":bool}
+//   POST /api/v1/auth/login                 public: {"username","password"} ->
+//                                           {"token","role","expires_at","username"}
+//   POST /api/v1/auth/logout                any role: revokes the token used
+//   GET  /api/v1/me                         any role: {"id","username","role"}
+//   GET  /api/v1/users                      admin
+//   GET  /api/v1/vehicles                   any role; a leader sees their convoys' vehicles
+//   GET  /api/v1/vehicles/{id}              any role; another convoy's vehicle is 403 for a
+//                                           leader
+//   GET  /api/v1/vehicles/{id}/positions    ?from=&to=&limit=&cursor=, as /vehicles/{id}
+//   GET  /api/v1/violations                 ?vehicle_id=&driver_id=&type=&status=&from=&to=
+//                                           &limit=&cursor=; newest first; a leader sees
+//                                           their convoys' violations
+//   GET  /api/v1/violations/{id}            with `path` and `audit`
+//   POST /api/v1/violations/{id}/actions    {"action","note"}: acknowledge (any role that
+//                                           sees it), rectify/dismiss/excuse (manager, admin)
 //
 // Handlers run on the HTTP server's threads and use a small pool of database connections
 // (one per concurrently running handler, at most kMaxIdleConnections kept). A database that
@@ -40,6 +48,8 @@ struct EndpointOptions {
     std::size_t positions_default_limit = 1000;
     std::size_t positions_max_limit = 5000;
     std::chrono::seconds positions_default_span{24 * 3600};  // `from` when not given: to - span
+    std::size_t violations_default_limit = 100;
+    std::size_t violations_max_limit = 1000;
 };
 
 class Endpoints {
@@ -69,6 +79,12 @@ class Endpoints {
     Response vehicles(Request& r);
     Response vehicle(Request& r);
     Response positions(Request& r);
+    Response violations(Request& r);
+    Response violation(Request& r);
+    Response violation_action(Request& r);
+    // One violation with `path` and `audit`; 404 when there is none, 403 when a leader may
+    // not see it.
+    nlohmann::json violation_detail(Request& r, std::int64_t id);
     // The vehicle, read once; 404 for an unknown vehicle, 403 when a leader may not see it.
     storage::VehicleRow visible_vehicle(Request& r, std::int64_t vehicle_id);
 

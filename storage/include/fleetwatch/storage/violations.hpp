@@ -77,10 +77,13 @@ class ViolationStore {
 };
 
 struct ViolationAuditRow {
-    std::string actor;
-    std::string role;
+    std::string actor;  // 'engine' or a username
+    std::string role;   // 'engine' or the user's role then
     std::string action;
     std::string note;
+    std::int64_t id = 0;
+    core::Timestamp at{};
+    std::string detail_json;  // a JSON object
 };
 
 // The audit rows of one violation, oldest first.
