@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fleetwatch/api/router.hpp"
+#include "fleetwatch/api/terminal_link.hpp"
 #include "fleetwatch/core/time.hpp"
 #include "fleetwatch/storage/database.hpp"
 #include "fleetwatch/storage/users.hpp"
@@ -236,6 +237,8 @@ void Endpoints::add_routes(Router& router) {
     router.add("GET", "/api/v1/vehicles", kAllRoles, bind(&Endpoints::vehicles));
     router.add("GET", "/api/v1/vehicles/{id}", kAllRoles, bind(&Endpoints::vehicle));
     router.add("GET", "/api/v1/vehicles/{id}/positions", kAllRoles, bind(&Endpoints::positions));
+    router.add("POST", "/api/v1/vehicles/{id}/text", {Role::admin, Role::dispatcher},
+               bind(&Endpoints::vehicle_text));
     router.add("GET", "/api/v1/violations", kAllRoles, bind(&Endpoints::violations));
     router.add("GET", "/api/v1/violations/{id}", kAllRoles, bind(&Endpoints::violation));
     router.add("POST", "/api/v1/violations/{id}/actions", kAllRoles,
@@ -517,7 +520,7 @@ Response Endpoints::violation_action(Request& r) {
                            " needs a note saying what was done or why",
                        "note");
     }
-    (void)violation_detail(r, id);  // 404 / 403 before anything changes
+    const json before = violation_detail(r, id);  // 404 / 403 before anything changes
     const auto result = pool_->with([&](storage::Connection& c) {
         return storage::apply_violation_action(c, id, *action, p.username,
                                                std::string(to_string(p.role)), note);
@@ -535,7 +538,66 @@ Response Endpoints::violation_action(Request& r) {
                                 : " needs status new or acknowledged"),
                        "action");
     }
-    return json_response(violation_detail(r, id));
+    json out = violation_detail(r, id);
+    out["terminal_confirmation"] =
+        result.status_before == "new" ? confirm_terminal_alarm(before) : json(nullptr);
+    return json_response(out);
+}
+
+// The first handling of a terminal alarm the terminal latches (RULES.md 21; JT/T 808 0x8203)
+// confirms it on the terminal, so the bit clears and the next episode can open: "queued",
+// "offline", or null when the alarm is not one a terminal keeps until confirmed.
+json Endpoints::confirm_terminal_alarm(const json& violation) {
+    if (violation.value("type", "") != "terminal_alarm" || !violation["vehicle_id"].is_number()) {
+        return nullptr;
+    }
+    const auto bit = violation["thresholds"].value("bit", -1);
+    if (bit < 0 || bit > 31 || (kManuallyConfirmedAlarms & (1u << bit)) == 0) return nullptr;
+    const auto vehicle_id = violation["vehicle_id"].get<std::int64_t>();
+    const auto vehicle =
+        pool_->with([&](storage::Connection& c) { return storage::find_vehicle(c, vehicle_id); });
+    SendOutcome outcome = SendOutcome::offline;
+    if (link_ != nullptr && vehicle && vehicle->phone_key) {
+        outcome = link_->confirm_alarm(*vehicle->phone_key, 1u << bit);
+    }
+    spdlog::info("api: violation {}: 0x8203 confirming alarm bit {} to vehicle {}: {}",
+                 violation["id"].get<std::int64_t>(), bit, vehicle_id,
+                 outcome == SendOutcome::queued ? "queued" : "terminal offline");
+    return outcome == SendOutcome::queued ? "queued" : "offline";
+}
+
+// ---- text to a cab ----------------------------------------------------------------------------
+
+Response Endpoints::vehicle_text(Request& r) {
+    const auto id = r.id_param("id");
+    const json body = r.json_object();
+    const auto text_it = body.find("text");
+    if (text_it == body.end() || !text_it->is_string() || text_it->get<std::string>().empty()) {
+        throw ApiError(400, "invalid_parameter", "text must be a non-empty string", "text");
+    }
+    const std::string text = text_it->get<std::string>();
+    if (text.find('\0') != std::string::npos) {
+        throw ApiError(400, "invalid_parameter", "text must not contain NUL characters", "text");
+    }
+    bool tts = true;
+    if (const auto it = body.find("tts"); it != body.end()) {
+        if (!it->is_boolean()) throw ApiError(400, "invalid_parameter", "tts must be true or false", "tts");
+        tts = it->get<bool>();
+    }
+    const auto vehicle = visible_vehicle(r, id);
+    SendOutcome outcome = SendOutcome::offline;
+    if (link_ != nullptr && vehicle.phone_key) outcome = link_->send_text(*vehicle.phone_key, text, tts);
+    if (outcome == SendOutcome::too_long) {
+        throw ApiError(400, "invalid_parameter", "text is longer than a terminal takes (1 024 GBK bytes)",
+                       "text");
+    }
+    if (outcome == SendOutcome::offline) {
+        throw ApiError(409, "terminal_offline",
+                       "the terminal of vehicle " + std::to_string(id) + " is not connected");
+    }
+    spdlog::info("api: 0x8300 text ({} bytes, tts {}) to vehicle {} by {}", text.size(), tts, id,
+                 r.caller().username);
+    return json_response(json{{"vehicle_id", id}, {"status", "queued"}, {"tts", tts}}, 202);
 }
 
 }  // namespace fleetwatch::api

@@ -29,6 +29,7 @@
 #include "fleetwatch/rules/from_fleet.hpp"
 #include "fleetwatch/storage/terminals.hpp"
 #include "fleetwatch/storage/vehicle_queries.hpp"
+#include "ingest_terminal_link.hpp"
 #include "rules_stage.hpp"
 
 namespace fleetwatch::app {
@@ -442,6 +443,8 @@ struct Service::Impl {
             endpoints =
                 std::make_unique<api::Endpoints>(config.database.url, endpoint_options(config));
             endpoints->add_routes(router);
+            terminal_link = std::make_unique<IngestTerminalLink>(*server);
+            endpoints->set_terminal_link(terminal_link.get());
             http_io =
                 std::make_unique<boost::asio::io_context>(static_cast<int>(config.http.threads));
             http.emplace(*http_io, http_options(config), router);
@@ -497,6 +500,7 @@ struct Service::Impl {
     std::unique_ptr<AuthenticationRecorder> auth_recorder;
     std::optional<ingest::Server> server;
     // The HTTP API; the router and endpoints outlive the io_context's handlers (declared first).
+    std::unique_ptr<IngestTerminalLink> terminal_link;  // text and alarm confirmations
     std::unique_ptr<api::Endpoints> endpoints;
     api::Router router;
     std::unique_ptr<boost::asio::io_context> http_io;

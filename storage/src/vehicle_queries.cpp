@@ -13,7 +13,7 @@ constexpr const char* kVehicleSelect = R"sql(
     SELECT v.id, v.plate, v.plate_color, v.class, v.terminal_phone, v.requires_card,
            (SELECT string_agg(DISTINCT t.convoy_id::text, ',') FROM trips t
              WHERE t.vehicle_id = v.id AND t.convoy_id IS NOT NULL),
-           extract(epoch FROM v.created_at)::bigint
+           extract(epoch FROM v.created_at)::bigint, v.phone_key
     FROM vehicles v)sql";
 
 // Vehicles with a trip in a convoy led by $1.
@@ -45,6 +45,7 @@ VehicleRow to_vehicle(const pqxx::row& row) {
     v.requires_card = row[5].as<bool>();
     v.convoy_ids = split_ids(detail::nullable<std::string>(row[6]));
     v.created_at = core::Timestamp{std::chrono::seconds{row[7].as<std::int64_t>()}};
+    v.phone_key = detail::nullable<std::string>(row[8]);
     return v;
 }
 

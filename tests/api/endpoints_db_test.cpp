@@ -284,5 +284,48 @@ TEST_F(EndpointsTest, TheFirstAdminIsCreatedOnlyInAnEmptyUsersTable) {
     EXPECT_EQ(r.json()["role"], "admin");
 }
 
+TEST_F(EndpointsTest, TextGoesToTheTerminalAsADispatcherWrites) {
+    const std::string phone = scalar("SELECT phone_key FROM vehicles WHERE id = 1");
+    link_.connected = {phone};
+    HttpClient c(port());
+    const std::string disp = login(c, "disp");
+    const auto r = c.post_json("/api/v1/vehicles/1/text", {{"text", "请减速慢行"}}, disp);
+    ASSERT_EQ(r.status, 202) << r.body;
+    EXPECT_EQ(r.json()["status"], "queued");
+    EXPECT_EQ(c.post_json("/api/v1/vehicles/1/text", {{"text", "到站请报告"}, {"tts", false}}, disp)
+                  .status,
+              202);
+    EXPECT_EQ(link_.sent(),
+              (std::vector<std::string>{phone + " text 请减速慢行 tts", phone + " text 到站请报告"}));
+
+    // Not connected, no terminal at all, no such vehicle.
+    EXPECT_EQ(c.post_json("/api/v1/vehicles/2/text", {{"text", "x"}}, disp).error_code(),
+              "terminal_offline");
+    EXPECT_EQ(c.post_json("/api/v1/vehicles/4/text", {{"text", "x"}}, disp).status, 409);
+    EXPECT_EQ(c.post_json("/api/v1/vehicles/99/text", {{"text", "x"}}, disp).status, 404);
+
+    // Only dispatchers and admins send text.
+    for (const auto* user : {"boss", "li"}) {
+        EXPECT_EQ(c.post_json("/api/v1/vehicles/1/text", {{"text", "x"}}, login(c, user)).status,
+                  403)
+            << user;
+    }
+    EXPECT_EQ(c.post_json("/api/v1/vehicles/1/text", {{"text", "x"}}, login(c, "root")).status,
+              202);
+
+    for (const auto& [body, field] : std::vector<std::pair<json, std::string>>{
+             {json::object(), "text"},
+             {{{"text", ""}}, "text"},
+             {{{"text", 7}}, "text"},
+             {{{"text", std::string("a\0b", 3)}}, "text"},
+             {{{"text", std::string(1001, 'x')}}, "text"},
+             {{{"text", "ok"}, {"tts", "yes"}}, "tts"}}) {
+        const auto bad = c.post_json("/api/v1/vehicles/1/text", body, disp);
+        EXPECT_EQ(bad.status, 400) << body.dump();
+        EXPECT_EQ(bad.json()["error"]["field"], field) << body.dump();
+    }
+    EXPECT_EQ(link_.sent().size(), 3u);
+}
+
 }  // namespace
 }  // namespace fleetwatch::api

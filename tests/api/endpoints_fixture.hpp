@@ -6,12 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <mutex>
 #include <thread>
 
 #include "fleetwatch/api/auth.hpp"
 #include "fleetwatch/api/endpoints.hpp"
 #include "fleetwatch/api/router.hpp"
 #include "fleetwatch/api/server.hpp"
+#include "fleetwatch/api/terminal_link.hpp"
 #include "fleetwatch/storage/users.hpp"
 #include "http_client.hpp"
 #include "storage_test_db.hpp"
@@ -21,6 +23,35 @@ namespace fleetwatch::api::testing {
 using namespace std::chrono_literals;
 
 inline constexpr const char* kPassword = "s3cret-pass";
+
+// Records what the endpoints send to terminals; `connected` are the phone keys online.
+class RecordingLink final : public TerminalLink {
+  public:
+    SendOutcome send_text(const std::string& phone_key, std::string_view text, bool tts) override {
+        return record(phone_key, "text " + std::string(text) + (tts ? " tts" : ""));
+    }
+    SendOutcome confirm_alarm(const std::string& phone_key, std::uint32_t alarm_types) override {
+        return record(phone_key, "confirm " + std::to_string(alarm_types));
+    }
+    std::vector<std::string> sent() const {
+        const std::lock_guard lock(mutex_);
+        return sent_;
+    }
+    std::vector<std::string> connected;  // set before the requests
+
+  private:
+    SendOutcome record(const std::string& phone_key, std::string what) {
+        if (std::find(connected.begin(), connected.end(), phone_key) == connected.end()) {
+            return SendOutcome::offline;
+        }
+        if (what.size() > 1000) return SendOutcome::too_long;
+        const std::lock_guard lock(mutex_);
+        sent_.push_back(phone_key + " " + std::move(what));
+        return SendOutcome::queued;
+    }
+    mutable std::mutex mutex_;
+    std::vector<std::string> sent_;
+};
 
 class EndpointsTest : public storage::testing::DatabaseTest {
   protected:
@@ -45,6 +76,7 @@ class EndpointsTest : public storage::testing::DatabaseTest {
         options.login_window = 60s;
         endpoints_ = std::make_unique<Endpoints>(conninfo(), options);
         endpoints_->add_routes(router_);
+        endpoints_->set_terminal_link(&link_);
         HttpServerOptions o;
         o.listen = "127.0.0.1:0";
         server_ = std::make_unique<HttpServer>(io_, o, router_);
@@ -103,6 +135,7 @@ class EndpointsTest : public storage::testing::DatabaseTest {
 
     std::uint16_t port() const { return server_->port(); }
 
+    RecordingLink link_;
     Router router_;
     std::unique_ptr<Endpoints> endpoints_;
     boost::asio::io_context io_;

@@ -282,5 +282,38 @@ TEST_F(ViolationsTest, MalformedAndHostileActionBodiesAre400AndChangeNothing) {
     EXPECT_EQ(scalar("SELECT status FROM violations"), "acknowledged");
 }
 
+TEST_F(ViolationsTest, TheFirstHandlingOfALatchedTerminalAlarmConfirmsItOnTheTerminal) {
+    const std::string phone = scalar("SELECT phone_key FROM vehicles WHERE id = 1");
+    link_.connected = {phone};
+    // Bit 0 (emergency) is latched until confirmed; bit 1 (overspeed alarm) is not.
+    const auto sos = add_violation("terminal_alarm", "1", "2026-03-10T01:00:00Z");
+    scalar("UPDATE violations SET thresholds = '{\"bit\": 0}' WHERE id = " + std::to_string(sos) +
+           " RETURNING 1");
+    const auto speed_bit = add_violation("terminal_alarm", "1", "2026-03-10T02:00:00Z");
+    scalar("UPDATE violations SET thresholds = '{\"bit\": 1}' WHERE id = " +
+           std::to_string(speed_bit) + " RETURNING 1");
+    const auto offline = add_violation("terminal_alarm", "2", "2026-03-10T03:00:00Z");
+    scalar("UPDATE violations SET thresholds = '{\"bit\": 20}' WHERE id = " +
+           std::to_string(offline) + " RETURNING 1");
+    HttpClient c(port());
+    const std::string boss = login(c, "boss");
+
+    EXPECT_EQ(act(c, boss, sos, {{"action", "acknowledge"}}, 200)["terminal_confirmation"],
+              "queued");
+    EXPECT_EQ(link_.sent(), std::vector<std::string>{phone + " confirm 1"});
+    // Only the first handling sends it.
+    EXPECT_TRUE(act(c, boss, sos, {{"action", "rectify"}, {"note", "checked with the driver"}},
+                    200)["terminal_confirmation"]
+                    .is_null());
+    EXPECT_TRUE(
+        act(c, boss, speed_bit, {{"action", "acknowledge"}}, 200)["terminal_confirmation"].is_null());
+    EXPECT_EQ(act(c, boss, offline, {{"action", "acknowledge"}}, 200)["terminal_confirmation"],
+              "offline");
+    EXPECT_EQ(link_.sent().size(), 1u);
+    // Whether the terminal was reached or not, the acknowledgement itself is recorded.
+    EXPECT_EQ(scalar("SELECT status FROM violations WHERE id = " + std::to_string(offline)),
+              "acknowledged");
+}
+
 }  // namespace
 }  // namespace fleetwatch::api

@@ -722,5 +722,46 @@ TEST_F(RulesServiceDb, TheSimulatorsScriptedSpeedingIsExactlyOneEpisodeAndTheCab
     EXPECT_GE(std::stoi(scalar("SELECT ST_NPoints(path::geometry) FROM violations")), 2);
 }
 
+// Item 6 of issue 5: a person acknowledging an SOS through the API confirms it on the terminal
+// (0x8203), so the terminal clears its latched bit; a dispatcher's text reaches the cab.
+TEST_F(RulesServiceDb, AcknowledgingAnSosSendsTheTerminalItsConfirmationAndTextReachesTheCab) {
+    ::setenv("FLEETWATCH_ADMIN_PASSWORD", "service-test-admin", 1);
+    start_with_rules();
+    ::unsetenv("FLEETWATCH_ADMIN_PASSWORD");
+    auto t = logged_in(kCarPhone);
+    const auto now = core::to_civil(core::utc_now() - 5s, core::kChinaUtcOffset);
+    EXPECT_EQ(report(*t, make_location(32'100'000, 118'950'000, 0, now, 0x2, /*alarm: SOS*/ 1u)),
+              0);
+    const std::string sos = "SELECT count(*) FROM violations WHERE type = 'terminal_alarm'";
+    ASSERT_EQ(wait_for(sos, "1"), "1") << "no terminal_alarm violation";
+    const std::string violation =
+        scalar("SELECT id FROM violations WHERE type = 'terminal_alarm'");
+
+    api::testing::HttpClient c(service_->http_port());
+    const std::string token = c.post_json("/api/v1/auth/login", {{"username", "admin"},
+                                                                 {"password", "service-test-admin"}})
+                                  .json()
+                                  .value("token", "");
+    const auto acked = c.post_json("/api/v1/violations/" + violation + "/actions",
+                                   {{"action", "acknowledge"}}, token);
+    ASSERT_EQ(acked.status, 200) << acked.body;
+    EXPECT_EQ(acked.json()["terminal_confirmation"], "queued");
+    const auto confirm = t->receive_id(id::kAlarmConfirm, 5s);
+    ASSERT_TRUE(confirm) << "no 0x8203 reached the terminal";
+    const auto body = confirm->decode();
+    ASSERT_TRUE(body) << body.error().message();
+    EXPECT_EQ(std::get<jt808::AlarmConfirm>(*body), (jt808::AlarmConfirm{0, 1u}));
+
+    const auto vehicle = scalar("SELECT id FROM vehicles WHERE plate = '苏AX0101'");
+    const auto sent = c.post_json("/api/v1/vehicles/" + vehicle + "/text",
+                                  {{"text", "请注意安全"}, {"tts", true}}, token);
+    ASSERT_EQ(sent.status, 202) << sent.body;
+    const auto text = t->receive_id(id::kText, 5s);
+    ASSERT_TRUE(text) << "no 0x8300 reached the terminal";
+    const auto m = std::get<jt808::TextMessage>(*text->decode());
+    EXPECT_EQ(m.text, "请注意安全");
+    EXPECT_TRUE(m.flag & jt808::TextMessage::kFlagTts);
+}
+
 }  // namespace
 }  // namespace fleetwatch::app

@@ -16,7 +16,9 @@
 //                                           their convoys' violations
 //   GET  /api/v1/violations/{id}            with `path` and `audit`
 //   POST /api/v1/violations/{id}/actions    {"action","note"}: acknowledge (any role that
-//                                           sees it), rectify/dismiss/excuse (manager, admin)
+//                                           sees it), rectify/dismiss/excuse (manager, admin);
+//                                           a latched terminal alarm is confirmed (0x8203)
+//   POST /api/v1/vehicles/{id}/text         admin, dispatcher: {"text","tts"} -> 0x8300
 //
 // Handlers run on the HTTP server's threads and use a small pool of database connections
 // (one per concurrently running handler, at most kMaxIdleConnections kept). A database that
@@ -40,6 +42,7 @@ struct VehicleRow;
 namespace fleetwatch::api {
 
 class Router;
+class TerminalLink;
 
 struct EndpointOptions {
     std::chrono::seconds token_ttl{12 * 3600};
@@ -70,6 +73,10 @@ class Endpoints {
     // Throws ApiError 503 when the database is away.
     std::optional<Principal> authenticate(std::string_view token);
 
+    // Where text and alarm confirmations go (nullptr: nowhere; every terminal is offline).
+    // Set before the server starts; `link` must outlive this.
+    void set_terminal_link(TerminalLink* link) { link_ = link; }
+
   private:
     Response health(Request& r);
     Response login(Request& r);
@@ -82,6 +89,8 @@ class Endpoints {
     Response violations(Request& r);
     Response violation(Request& r);
     Response violation_action(Request& r);
+    Response vehicle_text(Request& r);
+    nlohmann::json confirm_terminal_alarm(const nlohmann::json& violation);
     // One violation with `path` and `audit`; 404 when there is none, 403 when a leader may
     // not see it.
     nlohmann::json violation_detail(Request& r, std::int64_t id);
@@ -92,6 +101,7 @@ class Endpoints {
     std::unique_ptr<Pool> pool_;
     EndpointOptions options_;
     LoginLimiter limiter_;
+    TerminalLink* link_ = nullptr;
 };
 
 }  // namespace fleetwatch::api

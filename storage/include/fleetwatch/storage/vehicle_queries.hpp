@@ -26,6 +26,7 @@ struct VehicleRow {
     bool requires_card = false;
     std::vector<std::int64_t> convoy_ids;  // convoys the vehicle has trips in
     core::Timestamp created_at{};
+    std::optional<std::string> phone_key;  // what the terminal's session is found by
 };
 
 // Vehicles ordered by id. With `leader_username`, only the vehicles that have a trip in a
