@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fleetwatch/api/router.hpp"
+#include "route_support.hpp"
 #include "fleetwatch/api/terminal_link.hpp"
 #include "fleetwatch/core/time.hpp"
 #include "fleetwatch/storage/database.hpp"
@@ -22,18 +23,6 @@ namespace fleetwatch::api {
 using nlohmann::json;
 
 namespace {
-
-ApiError database_unavailable() {
-    return ApiError(503, "database_unavailable", "the database cannot be reached; try again soon")
-        .retry_after(std::chrono::seconds{5});
-}
-
-std::optional<std::int64_t> parse_int(std::string_view s) {
-    std::int64_t v = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-    return v;
-}
 
 json to_json(const storage::VehicleRow& v) {
     return json{{"id", v.id},
@@ -70,46 +59,6 @@ constexpr std::array<std::string_view, 6> kViolationStatuses{
 constexpr std::array<const char*, 5> kLimitKeys{"limit_kmh", "limit_min", "corridor_half_width_m",
                                                 "max_gap_m", "silent_min"};
 constexpr std::size_t kMaxNoteBytes = 4000;
-
-template <std::size_t N>
-std::optional<std::string> enum_param(const Request& r, std::string_view name,
-                                      const std::array<std::string_view, N>& allowed) {
-    const std::string* v = r.query_param(name);
-    if (v == nullptr || v->empty()) return std::nullopt;
-    for (const auto a : allowed) {
-        if (a == *v) return *v;
-    }
-    std::string list;
-    for (const auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-    throw ApiError(400, "invalid_parameter", std::string(name) + " must be one of " + list,
-                   std::string(name));
-}
-
-std::optional<std::int64_t> id_query(const Request& r, std::string_view name) {
-    const std::string* v = r.query_param(name);
-    if (v == nullptr || v->empty()) return std::nullopt;
-    const auto id = parse_int(*v);
-    if (!id || *id < 1) {
-        throw ApiError(400, "invalid_parameter", std::string(name) + " must be a positive integer",
-                       std::string(name));
-    }
-    return id;
-}
-
-std::size_t limit_param(const Request& r, std::size_t fallback, std::size_t max) {
-    const std::string* l = r.query_param("limit");
-    if (l == nullptr || l->empty()) return fallback;
-    const auto v = parse_int(*l);
-    if (!v || *v < 1) {
-        throw ApiError(400, "invalid_parameter", "limit must be a positive integer", "limit");
-    }
-    return std::min(static_cast<std::size_t>(*v), max);
-}
-
-template <class T>
-json nullable_json(const std::optional<T>& v) {
-    return v ? json(*v) : json(nullptr);
-}
 
 json to_json(const storage::ViolationRow& v) {
     json thresholds = json::parse(v.thresholds_json, nullptr, false);
@@ -156,70 +105,14 @@ json to_json(const storage::ViolationAuditRow& a) {
                 {"detail", std::move(detail)}};
 }
 
-core::Timestamp time_param(const Request& r, std::string_view name, core::Timestamp fallback) {
-    const std::string* v = r.query_param(name);
-    if (v == nullptr || v->empty()) return fallback;
-    const auto t = core::parse_rfc3339(*v);
-    if (!t) {
-        throw ApiError(400, "invalid_parameter",
-                       std::string(name) + " must be an RFC 3339 time, e.g. 2026-03-10T01:02:03Z",
-                       std::string(name));
-    }
-    return *t;
-}
-
 }  // namespace
 
 // ---- connections ------------------------------------------------------------------------------
 
-struct Endpoints::Pool {
-    explicit Pool(std::string conninfo) : db(std::move(conninfo), std::chrono::seconds{3}) {}
-
-    // Runs f(Connection&) on an idle connection (or a new one). A lost or unreachable database
-    // is ApiError 503; other database errors propagate (500 at the barrier).
-    template <class F>
-    auto with(F&& f) -> decltype(f(std::declval<storage::Connection&>())) {
-        if (db.conninfo().empty()) throw database_unavailable();  // database.url ""
-        std::optional<storage::Connection> conn;
-        {
-            std::lock_guard lock(mutex);
-            if (!idle.empty()) {
-                conn.emplace(std::move(idle.back()));
-                idle.pop_back();
-            }
-        }
-        try {
-            if (!conn || !conn->is_open()) conn.emplace(db.connect());
-            if constexpr (std::is_void_v<decltype(f(*conn))>) {
-                f(*conn);
-                give_back(std::move(*conn));
-            } else {
-                auto result = f(*conn);
-                give_back(std::move(*conn));
-                return result;
-            }
-        } catch (const storage::DatabaseError& e) {
-            if (e.is_connection_error()) {
-                spdlog::warn("api: database: {}", e.what());
-                throw database_unavailable();
-            }
-            throw;
-        }
-    }
-    void give_back(storage::Connection&& c) {
-        std::lock_guard lock(mutex);
-        if (idle.size() < kMaxIdleConnections) idle.push_back(std::move(c));
-    }
-
-    storage::Database db;
-    std::mutex mutex;
-    std::vector<storage::Connection> idle;
-};
-
 // ---- the routes -------------------------------------------------------------------------------
 
 Endpoints::Endpoints(std::string conninfo, EndpointOptions options)
-    : pool_(std::make_unique<Pool>(std::move(conninfo))),
+    : pool_(std::make_unique<DbPool>(std::move(conninfo))),
       options_(options),
       limiter_(options.login_max_failures, options.login_window) {}
 
@@ -358,25 +251,9 @@ Response Endpoints::vehicles(Request& r) {
     return json_response(json{{"items", std::move(items)}, {"next_cursor", nullptr}});
 }
 
-storage::VehicleRow Endpoints::visible_vehicle(Request& r, std::int64_t vehicle_id) {
-    const auto& p = r.caller();
-    auto [row, visible] = pool_->with([&](storage::Connection& c) {
-        auto v = storage::find_vehicle(c, vehicle_id);
-        const bool ok = v && (p.role != Role::leader ||
-                              storage::vehicle_in_leader_convoys(c, vehicle_id, p.username));
-        return std::pair{std::move(v), ok};
-    });
-    if (!row) throw ApiError(404, "not_found", "no vehicle " + std::to_string(vehicle_id));
-    if (!visible) {
-        throw ApiError(403, "forbidden",
-                       "vehicle " + std::to_string(vehicle_id) + " is not in a convoy you lead");
-    }
-    return std::move(*row);
-}
-
 Response Endpoints::vehicle(Request& r) {
     const auto id = r.id_param("id");
-    return json_response(to_json(visible_vehicle(r, id)));
+    return json_response(to_json(visible_vehicle(*pool_, r.caller(), id)));
 }
 
 Response Endpoints::positions(Request& r) {
@@ -394,7 +271,7 @@ Response Endpoints::positions(Request& r) {
                            "cursor");
         after = core::Timestamp{std::chrono::seconds{*v}};
     }
-    (void)visible_vehicle(r, id);
+    (void)visible_vehicle(*pool_, r.caller(), id);
     auto rows = pool_->with([&](storage::Connection& c) {
         return storage::list_positions(c, id, from, to, after, limit + 1);
     });
@@ -584,7 +461,7 @@ Response Endpoints::vehicle_text(Request& r) {
         if (!it->is_boolean()) throw ApiError(400, "invalid_parameter", "tts must be true or false", "tts");
         tts = it->get<bool>();
     }
-    const auto vehicle = visible_vehicle(r, id);
+    const auto vehicle = visible_vehicle(*pool_, r.caller(), id);
     SendOutcome outcome = SendOutcome::offline;
     if (link_ != nullptr && vehicle.phone_key) outcome = link_->send_text(*vehicle.phone_key, text, tts);
     if (outcome == SendOutcome::too_long) {

@@ -21,7 +21,7 @@
 //   POST /api/v1/vehicles/{id}/text         admin, dispatcher: {"text","tts"} -> 0x8300
 //
 // Handlers run on the HTTP server's threads and use a small pool of database connections
-// (one per concurrently running handler, at most kMaxIdleConnections kept). A database that
+// (api/src/route_support.hpp: one per concurrently running handler, at most 8 kept). A database that
 // cannot be reached is 503 `database_unavailable`.
 #pragma once
 
@@ -43,6 +43,7 @@ namespace fleetwatch::api {
 
 class Router;
 class TerminalLink;
+class DbPool;
 
 struct EndpointOptions {
     std::chrono::seconds token_ttl{12 * 3600};
@@ -57,7 +58,6 @@ struct EndpointOptions {
 
 class Endpoints {
   public:
-    static constexpr std::size_t kMaxIdleConnections = 8;
 
     // `conninfo`: libpq connection string; nothing connects until a request needs it.
     Endpoints(std::string conninfo, EndpointOptions options);
@@ -94,11 +94,8 @@ class Endpoints {
     // One violation with `path` and `audit`; 404 when there is none, 403 when a leader may
     // not see it.
     nlohmann::json violation_detail(Request& r, std::int64_t id);
-    // The vehicle, read once; 404 for an unknown vehicle, 403 when a leader may not see it.
-    storage::VehicleRow visible_vehicle(Request& r, std::int64_t vehicle_id);
 
-    struct Pool;
-    std::unique_ptr<Pool> pool_;
+    std::unique_ptr<DbPool> pool_;
     EndpointOptions options_;
     LoginLimiter limiter_;
     TerminalLink* link_ = nullptr;
