@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fleetwatch/api/router.hpp"
+#include "fleet_routes.hpp"
 #include "route_support.hpp"
 #include "fleetwatch/api/terminal_link.hpp"
 #include "fleetwatch/core/time.hpp"
@@ -23,17 +24,6 @@ namespace fleetwatch::api {
 using nlohmann::json;
 
 namespace {
-
-json to_json(const storage::VehicleRow& v) {
-    return json{{"id", v.id},
-                {"plate", v.plate},
-                {"plate_color", v.plate_color},
-                {"class", v.vehicle_class},
-                {"terminal_phone", v.terminal_phone ? json(*v.terminal_phone) : json(nullptr)},
-                {"requires_card", v.requires_card},
-                {"convoy_ids", v.convoy_ids},
-                {"created_at", core::format_rfc3339(v.created_at)}};
-}
 
 json to_json(const storage::PositionRow& p) {
     return json{{"time", core::format_rfc3339(p.time)},
@@ -136,6 +126,7 @@ void Endpoints::add_routes(Router& router) {
     router.add("GET", "/api/v1/violations/{id}", kAllRoles, bind(&Endpoints::violation));
     router.add("POST", "/api/v1/violations/{id}/actions", kAllRoles,
                bind(&Endpoints::violation_action));
+    add_fleet_routes(router, *pool_);
     router.set_authenticator([this](std::string_view token) { return authenticate(token); });
 }
 
@@ -247,13 +238,13 @@ Response Endpoints::vehicles(Request& r) {
     const auto rows =
         pool_->with([&](storage::Connection& c) { return storage::list_vehicles(c, leader); });
     json items = json::array();
-    for (const auto& v : rows) items.push_back(to_json(v));
+    for (const auto& v : rows) items.push_back(vehicle_json(v));
     return json_response(json{{"items", std::move(items)}, {"next_cursor", nullptr}});
 }
 
 Response Endpoints::vehicle(Request& r) {
     const auto id = r.id_param("id");
-    return json_response(to_json(visible_vehicle(*pool_, r.caller(), id)));
+    return json_response(vehicle_json(visible_vehicle(*pool_, r.caller(), id)));
 }
 
 Response Endpoints::positions(Request& r) {

@@ -58,6 +58,17 @@ void throw_not_one_of(std::string_view name, const std::string_view* allowed, st
                    std::string(name));
 }
 
+nlohmann::json vehicle_json(const storage::VehicleRow& v) {
+    return nlohmann::json{{"id", v.id},
+                          {"plate", v.plate},
+                          {"plate_color", v.plate_color},
+                          {"class", v.vehicle_class},
+                          {"terminal_phone", nullable_json(v.terminal_phone)},
+                          {"requires_card", v.requires_card},
+                          {"convoy_ids", v.convoy_ids},
+                          {"created_at", core::format_rfc3339(v.created_at)}};
+}
+
 storage::VehicleRow visible_vehicle(DbPool& pool, const Principal& p, std::int64_t vehicle_id) {
     auto [row, visible] = pool.with([&](storage::Connection& c) {
         auto v = storage::find_vehicle(c, vehicle_id);

@@ -114,6 +114,9 @@ nlohmann::json nullable_json(const std::optional<T>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
+// API.md's vehicle object.
+nlohmann::json vehicle_json(const storage::VehicleRow& v);
+
 // The vehicle, read once; 404 for an unknown vehicle, 403 when a leader may not see it.
 storage::VehicleRow visible_vehicle(DbPool& pool, const Principal& caller, std::int64_t id);
 
