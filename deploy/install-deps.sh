@@ -36,6 +36,9 @@ PACKAGES=(
     #     core + pull for /metrics, libspdlog-dev for logs and libyaml-cpp-dev for --config)
     # --- api/: libsodium (argon2id password hashes, random tokens, SHA-256 of tokens)
     libsodium-dev
+    # --- push/webhooks: OpenSSL (https to the WeCom/DingTalk robots, HMAC-SHA256 signatures)
+    #     and the CA store the https peers are verified against
+    libssl-dev ca-certificates
     # --- later: Boost (Asio, Beast, Geometry), libpqxx, PostgreSQL/PostGIS, protobuf, prometheus-cpp
 )
 

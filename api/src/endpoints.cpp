@@ -18,6 +18,7 @@
 #include "fleetwatch/storage/vehicle_queries.hpp"
 #include "fleetwatch/storage/violation_queries.hpp"
 #include "fleetwatch/storage/violations.hpp"
+#include "fleetwatch/webhooks/format.hpp"
 
 namespace fleetwatch::api {
 
@@ -45,47 +46,10 @@ constexpr std::array<std::string_view, 10> kViolationTypes{
     "terminal_alarm",   "terminal_offline"};
 constexpr std::array<std::string_view, 6> kViolationStatuses{
     "new", "acknowledged", "rectified", "dismissed", "excused", "retracted"};
-// The threshold a violation's `limit` shows, by the first of these keys it has.
-constexpr std::array<const char*, 5> kLimitKeys{"limit_kmh", "limit_min", "corridor_half_width_m",
-                                                "max_gap_m", "silent_min"};
 constexpr std::size_t kMaxNoteBytes = 4000;
 
-json to_json(const storage::ViolationRow& v) {
-    json thresholds = json::parse(v.thresholds_json, nullptr, false);
-    if (!thresholds.is_object()) thresholds = json::object();
-    json limit = nullptr;
-    for (const char* key : kLimitKeys) {
-        if (const auto it = thresholds.find(key); it != thresholds.end()) {
-            limit = *it;
-            break;
-        }
-    }
-    json start = nullptr;
-    if (v.start_lat && v.start_lon) start = json{{"lat", *v.start_lat}, {"lon", *v.start_lon}};
-    return json{{"id", v.id},
-                {"type", v.type},
-                {"subtype", v.subtype},
-                {"severity", v.severity},
-                {"vehicle_id", nullable_json(v.vehicle_id)},
-                {"driver_id", nullable_json(v.driver_id)},
-                {"trip_id", nullable_json(v.trip_id)},
-                {"convoy_id", nullable_json(v.convoy_id)},
-                {"convoy_name", nullable_json(v.convoy_name)},
-                {"started_at", core::format_rfc3339(v.started_at)},
-                {"ended_at", v.ended_at ? json(core::format_rfc3339(*v.ended_at)) : json(nullptr)},
-                {"start", std::move(start)},
-                {"peak", v.peak},
-                {"peak_unit", v.peak_unit},
-                {"limit", std::move(limit)},
-                {"thresholds", std::move(thresholds)},
-                {"pledge_version", nullable_json(v.pledge_version)},
-                {"late", v.late},
-                {"from_gap", v.from_gap},
-                {"needs_review", v.needs_review},
-                {"status", v.status},
-                {"detected_at", core::format_rfc3339(v.detected_at)},
-                {"updated_at", core::format_rfc3339(v.updated_at)}};
-}
+// API.md's violation object: the same as a webhook's `data` (push/webhooks).
+json to_json(const storage::ViolationRow& v) { return webhooks::violation_json(v); }
 
 json to_json(const storage::ViolationAuditRow& a) {
     json detail = json::parse(a.detail_json, nullptr, false);
