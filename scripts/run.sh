@@ -349,7 +349,7 @@ setsid "${FLEETWATCH}" serve \
     --metrics.listen "0.0.0.0:${METRICS_PORT}" \
     --http.listen "0.0.0.0:${HTTP_PORT}" \
     --storage.spool_dir "${spool_dir}" \
-    --rules.fleet_file "${FLEET}" \
+    --rules.fleet_file database \
     </dev/null >>"${serve_log}" 2>&1 &
 serve_pid=$!
 

@@ -86,6 +86,8 @@ void Endpoints::add_routes(Router& router) {
     router.add("GET", "/api/v1/vehicles/{id}/positions", kAllRoles, bind(&Endpoints::positions));
     router.add("POST", "/api/v1/vehicles/{id}/text", {Role::admin, Role::dispatcher},
                bind(&Endpoints::vehicle_text));
+    router.add("GET", "/api/v1/vehicles/{id}/track", kAllRoles, bind(&Endpoints::track));
+    router.add("GET", "/api/v1/live/vehicles", kAllRoles, bind(&Endpoints::live_vehicles));
     router.add("GET", "/api/v1/violations", kAllRoles, bind(&Endpoints::violations));
     router.add("GET", "/api/v1/violations/{id}", kAllRoles, bind(&Endpoints::violation));
     router.add("POST", "/api/v1/violations/{id}/actions", kAllRoles,
@@ -238,6 +240,53 @@ Response Endpoints::positions(Request& r) {
     json items = json::array();
     for (const auto& p : rows) items.push_back(to_json(p));
     return json_response(json{{"items", std::move(items)}, {"next_cursor", std::move(next)}});
+}
+
+Response Endpoints::track(Request& r) {
+    const auto id = r.id_param("id");
+    const core::Timestamp to = time_param(r, "to", core::utc_now() + std::chrono::seconds{1});
+    const core::Timestamp from = time_param(r, "from", to - options_.positions_default_span);
+    if (from >= to) throw ApiError(400, "invalid_parameter", "from must be before to", "from");
+    if (to - from > options_.track_max_span) {
+        throw ApiError(400, "invalid_parameter",
+                       "a track spans at most " +
+                           std::to_string(options_.track_max_span.count() / 86400) + " days",
+                       "from");
+    }
+    (void)visible_vehicle(*pool_, r.caller(), id);
+    const auto track = pool_->with([&](storage::Connection& c) {
+        return storage::vehicle_track(c, id, from, to, options_.track_max_points);
+    });
+    json props{{"vehicle_id", id},
+               {"from", core::format_rfc3339(from)},
+               {"to", core::format_rfc3339(to)},
+               {"fixes", track ? track->fixes : 0},
+               {"length_m", track ? track->length_m : 0.0}};
+    json geometry = nullptr;
+    if (track) geometry = json::parse(track->geojson);
+    return json_response(
+        json{{"type", "Feature"}, {"geometry", std::move(geometry)}, {"properties", std::move(props)}});
+}
+
+Response Endpoints::live_vehicles(Request& r) {
+    const auto& p = r.caller();
+    std::optional<std::string> leader;
+    if (p.role == Role::leader) leader = p.username;
+    const auto rows = pool_->with([&](storage::Connection& c) {
+        return storage::live_vehicles(c, leader, options_.live_lookback);
+    });
+    json items = json::array();
+    for (const auto& v : rows) {
+        items.push_back(json{
+            {"vehicle_id", v.id},
+            {"plate", v.plate},
+            {"class", v.vehicle_class},
+            {"position", v.position ? to_json(*v.position) : json(nullptr)},
+            {"last_seen_at",
+             v.last_seen_at ? json(core::format_rfc3339(*v.last_seen_at)) : json(nullptr)},
+            {"open_violations", v.open_violations}});
+    }
+    return json_response(json{{"items", std::move(items)}, {"next_cursor", nullptr}});
 }
 
 // ---- violations -------------------------------------------------------------------------------

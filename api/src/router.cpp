@@ -62,6 +62,8 @@ void Router::set_authenticator(Authenticator authenticator) {
     authenticator_ = std::move(authenticator);
 }
 
+void Router::set_static(Handler handler) { static_ = std::move(handler); }
+
 bool Router::match(const Route& route, const std::vector<std::string_view>& path,
                    Request& request) {
     if (route.segments.size() != path.size()) return false;
@@ -95,6 +97,14 @@ Response Router::dispatch(Request& request) const {
         allow += (allow.empty() ? "" : ", ") + route.info.method;
     }
     if (found == nullptr) {
+        if (allow.empty() && static_ && request.method == "GET" && request.path != "/api" &&
+            !request.path.starts_with("/api/")) {
+            try {
+                return static_(request);
+            } catch (const ApiError& e) {
+                return error_response(e);
+            }
+        }
         if (allow.empty()) return error_response(404, "not_found", "no such resource");
         Response r =
             error_response(405, "method_not_allowed",

@@ -110,9 +110,9 @@ constexpr OptionDescriptor kOptions[] = {
     {"auth.login_window_s", T::integer, "60", "window of auth.login_max_failures", 1, 86'400},
     // ---- rules: the rule engine (RULES.md)
     {"rules.fleet_file", T::text, "",
-     "the fleet file (YAML/JSON) whose routes, zones, pledges and trips the rules judge by; the "
-     "same file `fleetwatch fleet import` stored (ids come from the database); empty = positions "
-     "are stored but not judged",
+     "the fleet the rules judge by: `database` = the fleet stored in PostGIS (imported files "
+     "and what the API added), or the path of a fleet file (YAML/JSON) `fleetwatch fleet "
+     "import` stored (ids come from the database); empty = positions are stored but not judged",
      0, 0},
     {"rules.reminder_interval_s", T::integer, "60",
      "at most one TTS reminder (0x8300) per vehicle this often", 0, 86'400},

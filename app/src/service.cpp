@@ -23,6 +23,7 @@
 #include "fleetwatch/ingest/stats.hpp"
 #include "fleetwatch/ingest/terminal_directory.hpp"
 #include "fleetwatch/storage/database.hpp"
+#include "fleetwatch/storage/fleet_queries.hpp"
 #include "fleetwatch/storage/migrations.hpp"
 #include "fleetwatch/storage/position_writer.hpp"
 #include "fleetwatch/push/publisher.hpp"
@@ -328,11 +329,20 @@ void wait_for_spool_replay(storage::PositionWriter& writer, std::chrono::seconds
     }
 }
 
+// rules.fleet_file naming the stored fleet rather than a file.
+constexpr std::string_view kFleetFromDatabase = "database";
+
 std::unique_ptr<RulesStage> make_rules_stage(const Config& c, storage::Connection& conn,
                                              storage::PositionWriter& writer,
                                              push::Publisher& publisher,
                                              prometheus::Registry& registry) {
-    auto parsed = fleet::parse_fleet_file(c.rules.fleet_file);
+    // "database": the fleet as stored (imported files plus what the API added), validated as a
+    // file would be.
+    const bool from_database = c.rules.fleet_file == kFleetFromDatabase;
+    auto parsed = from_database
+                      ? fleet::parse_fleet_text(storage::export_fleet(conn).fleet_json,
+                                                "the fleet in the database")
+                      : fleet::parse_fleet_file(c.rules.fleet_file);
     if (!parsed.fleet) {
         std::string what;
         for (const auto& p : parsed.problems) what += "\n  " + p.to_string();

@@ -49,6 +49,26 @@ VehicleRow to_vehicle(const pqxx::row& row) {
     return v;
 }
 
+// Columns of PositionRow from `positions`, starting at column `at` of a row.
+constexpr const char* kPositionColumns = R"sql(
+    extract(epoch FROM gps_time)::bigint, ST_Y(geom::geometry), ST_X(geom::geometry),
+    speed_kmh, direction, altitude_m, alarm, status, valid, mileage_km)sql";
+
+PositionRow to_position_row(const pqxx::row& row, pqxx::row::size_type at) {
+    PositionRow p;
+    p.time = core::Timestamp{std::chrono::seconds{row[at].as<std::int64_t>()}};
+    p.lat = row[at + 1].as<double>();
+    p.lon = row[at + 2].as<double>();
+    p.speed_kmh = row[at + 3].as<double>();
+    p.direction = row[at + 4].as<int>();
+    p.altitude_m = row[at + 5].as<int>();
+    p.alarm = row[at + 6].as<std::int64_t>();
+    p.status = row[at + 7].as<std::int64_t>();
+    p.valid = row[at + 8].as<bool>();
+    p.mileage_km = detail::nullable<double>(row[at + 9]);
+    return p;
+}
+
 }  // namespace
 
 std::vector<VehicleRow> list_vehicles(Connection& conn,
@@ -96,9 +116,7 @@ std::vector<PositionRow> list_positions(Connection& conn, core::VehicleId vehicl
         std::optional<std::string> after_text;
         if (after) after_text = detail::timestamptz(*after);
         const auto r = tx.exec_params(
-            R"sql(
-            SELECT extract(epoch FROM gps_time)::bigint, ST_Y(geom::geometry), ST_X(geom::geometry),
-                   speed_kmh, direction, altitude_m, alarm, status, valid, mileage_km
+            std::string("SELECT ") + kPositionColumns + R"sql(
             FROM positions
             WHERE vehicle_id = $1 AND gps_time >= $2::timestamptz AND gps_time < $3::timestamptz
               AND ($4::timestamptz IS NULL OR gps_time > $4::timestamptz)
@@ -108,20 +126,7 @@ std::vector<PositionRow> list_positions(Connection& conn, core::VehicleId vehicl
             static_cast<std::int64_t>(limit));
         std::vector<PositionRow> out;
         out.reserve(r.size());
-        for (const auto& row : r) {
-            PositionRow p;
-            p.time = core::Timestamp{std::chrono::seconds{row[0].as<std::int64_t>()}};
-            p.lat = row[1].as<double>();
-            p.lon = row[2].as<double>();
-            p.speed_kmh = row[3].as<double>();
-            p.direction = row[4].as<int>();
-            p.altitude_m = row[5].as<int>();
-            p.alarm = row[6].as<std::int64_t>();
-            p.status = row[7].as<std::int64_t>();
-            p.valid = row[8].as<bool>();
-            p.mileage_km = detail::nullable<double>(row[9]);
-            out.push_back(p);
-        }
+        for (const auto& row : r) out.push_back(to_position_row(row, 0));
         return out;
     });
 }
@@ -198,6 +203,74 @@ void for_each_position(Connection& conn, core::Timestamp from, core::Timestamp t
         each(out);
         if (r.size() < page) return;
     }
+}
+
+std::optional<Track> vehicle_track(Connection& conn, core::VehicleId vehicle, core::Timestamp from,
+                                   core::Timestamp to, std::size_t max_points) {
+    return detail::translate_errors("vehicle track", [&]() -> std::optional<Track> {
+        pqxx::nontransaction tx(detail::native(conn));
+        // Every n-th fix (and the last) when there are more than max_points.
+        const auto r = tx.exec_params1(
+            R"sql(
+            WITH fixes AS (
+                SELECT geom::geometry AS g, row_number() OVER (ORDER BY gps_time) AS i,
+                       count(*) OVER () AS n
+                FROM positions
+                WHERE vehicle_id = $1 AND valid AND gps_time >= $2::timestamptz
+                  AND gps_time < $3::timestamptz),
+            kept AS (
+                SELECT g, i FROM fixes
+                WHERE n <= $4 OR (i - 1) % ceil(n::double precision / $4)::bigint = 0 OR i = n)
+            SELECT (SELECT count(*) FROM fixes),
+                   ST_AsGeoJSON(ST_MakeLine(g ORDER BY i), 7),
+                   coalesce(ST_Length(ST_MakeLine(g ORDER BY i)::geography), 0)
+            FROM kept)sql",
+            vehicle, detail::timestamptz(from), detail::timestamptz(to),
+            static_cast<std::int64_t>(max_points));
+        const auto fixes = r[0].as<std::int64_t>();
+        if (fixes < 2 || r[1].is_null()) return std::nullopt;
+        return Track{r[1].as<std::string>(), static_cast<std::size_t>(fixes), r[2].as<double>()};
+    });
+}
+
+std::vector<LiveVehicleRow> live_vehicles(Connection& conn,
+                                          const std::optional<std::string>& leader_username,
+                                          std::chrono::seconds lookback) {
+    return detail::translate_errors("live vehicles", [&] {
+        pqxx::nontransaction tx(detail::native(conn));
+        // One index probe per vehicle (positions' key is (vehicle_id, gps_time)); the lookback
+        // prunes the daily partitions.
+        const auto r = tx.exec_params(
+            std::string(R"sql(
+            SELECT v.id, v.plate, v.class, extract(epoch FROM t.last_seen_at)::bigint,
+                   (SELECT count(*) FROM violations x WHERE x.vehicle_id = v.id
+                     AND x.ended_at IS NULL AND x.status <> 'retracted'),
+                   p.* FROM vehicles v
+            LEFT JOIN terminals t ON t.phone_key = v.phone_key
+            LEFT JOIN LATERAL (
+                SELECT )sql") + kPositionColumns + R"sql( FROM positions
+                WHERE vehicle_id = v.id AND gps_time > now() - $2 * interval '1 second'
+                  AND gps_time < now() + interval '1 day'
+                ORDER BY gps_time DESC LIMIT 1) p ON true
+            WHERE ($1::text IS NULL OR )sql" + kLeaderFilter + R"sql()
+            ORDER BY v.id)sql",
+            leader_username, static_cast<std::int64_t>(lookback.count()));
+        std::vector<LiveVehicleRow> out;
+        out.reserve(r.size());
+        for (const auto& row : r) {
+            LiveVehicleRow v;
+            v.id = row[0].as<core::VehicleId>();
+            v.plate = row[1].as<std::string>();
+            v.vehicle_class = row[2].as<std::string>();
+            if (!row[3].is_null()) {
+                v.last_seen_at = core::Timestamp{std::chrono::seconds{row[3].as<std::int64_t>()}};
+            }
+            v.open_violations = row[4].as<int>();
+            if (!row[5].is_null()) v.position = to_position_row(row, 5);
+            out.push_back(std::move(v));
+        }
+        return out;
+    });
 }
 
 }  // namespace fleetwatch::storage

@@ -100,6 +100,20 @@ sleep 0.2
 grep -q 'http GET /api/v1/vehicles/1/positions 200' "${work}/serve.log" || fail "no access log line"
 grep -q 'token=secret' "${work}/serve.log" && fail "the query string was logged"
 
+# The README's API examples, run as written against this server (its port, its admin password),
+# with one violation stored the way the engine stores it so the violation calls have one.
+psql "${url}" -qXc "INSERT INTO violations (type, severity, vehicle_id, started_at, peak, peak_unit)
+    VALUES ('overspeed', 'serious', 1, now() - interval '5 minutes', 72, 'km/h')" >/dev/null
+examples="$(sed -n '/<!-- api-examples/,/^```$/p' "${repo}/README.md" | sed '1,2d;$d')"
+[[ "$(grep -c 'curl -fsS' <<<"${examples}")" -ge 10 ]] || fail "README has no api-examples block"
+examples="${examples//http:\/\/127.0.0.1:8080/http:\/\/127.0.0.1:${port}}"
+examples="${examples//fleetwatch-demo/${password}}"
+out="$(bash -euo pipefail -c "${examples}" 2>&1)" || fail "the README's API examples: ${out}"
+expect_in "${out}" '"action":"acknowledge"'
+expect_in "${out}" '"type":"Feature"'
+[[ "$(psql "${url}" -qXtAc "SELECT status FROM violations")" == acknowledged ]] \
+    || fail "the README's acknowledge did not acknowledge"
+
 kill -TERM "${serve_pid}"
 wait "${serve_pid}" || fail "serve exited $?"
 serve_pid=""

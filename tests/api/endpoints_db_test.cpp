@@ -1,6 +1,7 @@
 // The /api/v1 endpoints over real HTTP (loopback) against a real PostGIS: a fresh database
 // per test (storage_test_db.hpp), so they run in parallel.
 #include "endpoints_fixture.hpp"
+#include "fleetwatch/storage/vehicle_queries.hpp"
 
 namespace fleetwatch::api {
 namespace {
@@ -325,6 +326,84 @@ TEST_F(EndpointsTest, TextGoesToTheTerminalAsADispatcherWrites) {
         EXPECT_EQ(bad.json()["error"]["field"], field) << body.dump();
     }
     EXPECT_EQ(link_.sent().size(), 3u);
+}
+
+TEST_F(EndpointsTest, TheTrackIsAGeoJsonLineOfTheValidFixesThinnedBeyondTheCap) {
+    // 10 fixes a minute apart going east, then one invalid fix far away that must not count.
+    scalar(
+        "INSERT INTO positions (vehicle_id, gps_time, received_at, geom, altitude_m, speed_kmh, "
+        "direction, alarm, status, valid, source) "
+        "SELECT 1, '2026-03-10T00:00:00Z'::timestamptz + i * interval '1 minute', now(), "
+        "ST_MakePoint(118.78 + i * 0.001, 32.05)::geography, 0, 30, 90, 0, 3, true, 0 "
+        "FROM generate_series(0, 9) AS i RETURNING 1");
+    scalar(
+        "INSERT INTO positions (vehicle_id, gps_time, received_at, geom, altitude_m, speed_kmh, "
+        "direction, alarm, status, valid, source) VALUES (1, '2026-03-10T00:10:00Z', now(), "
+        "ST_MakePoint(100, 20)::geography, 0, 0, 0, 0, 0, false, 0) RETURNING 1");
+    HttpClient c(port());
+    const std::string token = login(c, "li");
+    const auto r = c.get(
+        "/api/v1/vehicles/1/track?from=2026-03-10T00:00:00Z&to=2026-03-10T01:00:00Z", token);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto f = r.json();
+    EXPECT_EQ(f["type"], "Feature");
+    EXPECT_EQ(f["geometry"]["type"], "LineString");
+    ASSERT_EQ(f["geometry"]["coordinates"].size(), 10u);
+    EXPECT_DOUBLE_EQ(f["geometry"]["coordinates"][9][0].get<double>(), 118.789);
+    EXPECT_EQ(f["properties"]["fixes"], 10);
+    EXPECT_NEAR(f["properties"]["length_m"].get<double>(), 9 * 94.4, 5.0);  // 0.001 deg at 32 N
+
+    // No fixes: a Feature without geometry, not an error.
+    const auto empty = c.get("/api/v1/vehicles/2/track?from=2026-03-10T00:00:00Z&to=2026-03-10T01:00:00Z",
+                             token);
+    ASSERT_EQ(empty.status, 200);
+    EXPECT_TRUE(empty.json()["geometry"].is_null());
+    EXPECT_EQ(c.get("/api/v1/vehicles/3/track", token).status, 403);
+    EXPECT_EQ(c.get("/api/v1/vehicles/1/track?from=2026-01-01T00:00:00Z&to=2026-03-10T00:00:00Z", token)
+                  .json()["error"]["field"],
+              "from");
+
+    // Over the cap, every n-th fix and the last: 10 fixes, at most 4 -> fixes 1, 4, 7, 10.
+    auto conn = connect();
+    const auto thin = storage::vehicle_track(conn, 1, *core::parse_rfc3339("2026-03-10T00:00:00Z"),
+                                             *core::parse_rfc3339("2026-03-10T01:00:00Z"), 4);
+    ASSERT_TRUE(thin);
+    EXPECT_EQ(thin->fixes, 10u);
+    const auto line = json::parse(thin->geojson)["coordinates"];
+    ASSERT_EQ(line.size(), 4u);
+    EXPECT_DOUBLE_EQ(line[1][0].get<double>(), 118.783);
+    EXPECT_DOUBLE_EQ(line[3][0].get<double>(), 118.789);
+}
+
+TEST_F(EndpointsTest, TheLiveListHasTheLatestPositionOfEachVehicleOneMaySee) {
+    scalar(
+        "INSERT INTO positions (vehicle_id, gps_time, received_at, geom, altitude_m, speed_kmh, "
+        "direction, alarm, status, valid, source) "
+        "SELECT v, now() - i * interval '1 minute', now(), ST_MakePoint(118.7 + i * 0.01, 32.0)::geography, "
+        "0, 10 * i, 0, 0, 3, true, 0 FROM generate_series(0, 2) AS i, (VALUES (1), (3)) AS vs(v) "
+        "RETURNING 1");
+    scalar("INSERT INTO terminals (phone_key, vehicle_id, last_seen_at) VALUES "
+           "('13900000001', 1, now()) RETURNING 1");
+    scalar("INSERT INTO violations (type, severity, vehicle_id, started_at, peak, peak_unit) "
+           "VALUES ('overspeed', 'minor', 1, now(), 70, 'km/h') RETURNING 1");
+    HttpClient c(port());
+    const auto all = c.get("/api/v1/live/vehicles", login(c, "disp"));
+    ASSERT_EQ(all.status, 200) << all.body;
+    const auto items = all.json()["items"];
+    ASSERT_EQ(items.size(), 4u);
+    EXPECT_EQ(items[0]["vehicle_id"], 1);
+    EXPECT_DOUBLE_EQ(items[0]["position"]["lon"].get<double>(), 118.7);  // the newest (i = 0)
+    EXPECT_EQ(items[0]["position"]["speed_kmh"], 0.0);
+    EXPECT_FALSE(items[0]["last_seen_at"].is_null());
+    EXPECT_EQ(items[0]["open_violations"], 1);
+    EXPECT_TRUE(items[1]["position"].is_null());  // vehicle 2 never reported
+    EXPECT_EQ(items[2]["open_violations"], 0);
+
+    const auto mine = c.get("/api/v1/live/vehicles", login(c, "li"));
+    const auto mine_items = mine.json()["items"];
+    std::vector<std::int64_t> seen;
+    for (const auto& v : mine_items) seen.push_back(v["vehicle_id"].get<std::int64_t>());
+    EXPECT_EQ(seen, (std::vector<std::int64_t>{1, 2}));
 }
 
 }  // namespace

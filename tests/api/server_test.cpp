@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
 #include "fleetwatch/api/router.hpp"
+#include "fleetwatch/api/static_files.hpp"
 #include "http_client.hpp"
 
 namespace fleetwatch::api {
@@ -188,6 +191,69 @@ TEST(HttpServer, StartThrowsForABusyPort) {
     o.listen = "127.0.0.1:" + std::to_string(first.port());
     HttpServer second(io, o, router);
     EXPECT_THROW(second.start(), std::runtime_error);
+}
+
+// The dashboard's files: served from the root, never from outside it, however the path is
+// written (acceptance: "path traversal on static files ... a clear 4xx and changes nothing").
+class StaticServerTest : public ServerTest {
+  protected:
+    void SetUp() override {
+        base_ = std::filesystem::temp_directory_path() /
+                ("fleetwatch-static-" + std::to_string(::getpid()));
+        std::filesystem::remove_all(base_);
+        std::filesystem::create_directories(base_ / "web" / "sub");
+        std::ofstream(base_ / "web" / "index.html") << "<h1>fleetwatch</h1>";
+        std::ofstream(base_ / "web" / "app.js") << "console.log(1)";
+        std::ofstream(base_ / "web" / "sub" / "index.html") << "sub";
+        std::ofstream(base_ / "secret.txt") << "do not serve";
+        std::filesystem::create_symlink(base_ / "secret.txt", base_ / "web" / "link-out");
+        files_ = std::make_unique<StaticFiles>(base_ / "web");
+        router_.set_static([this](Request& r) { return files_->serve(r); });
+        ServerTest::SetUp();
+    }
+    void TearDown() override {
+        ServerTest::TearDown();
+        std::filesystem::remove_all(base_);
+    }
+    std::filesystem::path base_;
+    std::unique_ptr<StaticFiles> files_;
+};
+
+TEST_F(StaticServerTest, ServesTheRootsFilesWithTheirTypes) {
+    HttpClient c(port());
+    const auto index = c.get("/");
+    EXPECT_EQ(index.status, 200);
+    EXPECT_EQ(index.body, "<h1>fleetwatch</h1>");
+    EXPECT_EQ(index.headers.at("content-type"), "text/html; charset=utf-8");
+    const auto js = c.get("/app.js");
+    EXPECT_EQ(js.status, 200);
+    EXPECT_EQ(js.headers.at("content-type"), "text/javascript; charset=utf-8");
+    EXPECT_EQ(c.get("/sub/").body, "sub");
+    EXPECT_EQ(c.get("/sub").body, "sub");
+    EXPECT_EQ(c.get("/nope.html").error_code(), "not_found");
+    // /api/ stays the API's: no route is a JSON 404, never a file.
+    EXPECT_EQ(c.get("/api/v1/index.html").error_code(), "not_found");
+    EXPECT_EQ(c.request("POST", "/app.js", "x").status, 404);
+}
+
+TEST_F(StaticServerTest, TraversalIsRefusedHoweverItIsWritten) {
+    for (const std::string target :
+         {"/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt", "/sub/../../secret.txt",
+          "/sub/%2e%2e/%2e%2e/secret.txt", "/..%2fsecret.txt", "/..%5csecret.txt",
+          "/./index.html", "/index.html%00.js", "/%0d%0aSet-Cookie:x"}) {
+        HttpClient c(port());
+        c.send_raw("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        const auto r = c.read_reply();
+        EXPECT_EQ(r.status, 400) << target << " -> " << r.body;
+        EXPECT_EQ(r.error_code(), "invalid_path") << target;
+        EXPECT_EQ(r.body.find("do not serve"), std::string::npos) << target;
+    }
+    // A symlink out of the root, and a path too long, are not files here.
+    HttpClient c(port());
+    EXPECT_EQ(c.get("/link-out").status, 404);
+    EXPECT_EQ(c.get("/" + std::string(1100, 'a')).status, 400);
+    // Nothing changed on disk.
+    EXPECT_EQ(std::filesystem::file_size(base_ / "secret.txt"), 12u);
 }
 
 }  // namespace

@@ -763,5 +763,20 @@ TEST_F(RulesServiceDb, AcknowledgingAnSosSendsTheTerminalItsConfirmationAndTextR
     EXPECT_TRUE(m.flag & jt808::TextMessage::kFlagTts);
 }
 
+// rules.fleet_file = database: the engine judges the fleet as stored, so what was added after
+// the import (as the API adds it) counts; here a 30 km/h zone the demo file does not have. With
+// the file as the source the same 60 km/h drive is under every limit the engine knows.
+TEST_F(RulesServiceDb, WithTheFleetFromTheDatabaseAZoneAddedAfterTheImportIsJudged) {
+    scalar("INSERT INTO zones (name, kind, geom, speed_limit_kmh) VALUES ('施工区', 'other', "
+           "ST_GeogFromText('SRID=4326;POLYGON((118.94 32.09, 118.96 32.09, 118.96 32.12, "
+           "118.94 32.12, 118.94 32.09))'), 30) RETURNING 1");
+    start({{"rules.fleet_file", "database"}});
+    auto t = logged_in(kCarPhone);
+    send_batch(*t, drive(20, 60, 120s));
+    EXPECT_EQ(wait_for(overspeed_rows(), "1"), "1");
+    EXPECT_EQ(scalar("SELECT (thresholds->>'zone_kmh')::float FROM violations WHERE type = 'overspeed'"),
+              "30");
+}
+
 }  // namespace
 }  // namespace fleetwatch::app

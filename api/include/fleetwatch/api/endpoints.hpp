@@ -11,6 +11,8 @@
 //   GET  /api/v1/vehicles/{id}              any role; another convoy's vehicle is 403 for a
 //                                           leader
 //   GET  /api/v1/vehicles/{id}/positions    ?from=&to=&limit=&cursor=, as /vehicles/{id}
+//   GET  /api/v1/vehicles/{id}/track        ?from=&to= -> a GeoJSON Feature (LineString)
+//   GET  /api/v1/live/vehicles              the latest position of every vehicle one may see
 //   GET  /api/v1/violations                 ?vehicle_id=&driver_id=&type=&status=&from=&to=
 //                                           &limit=&cursor=; newest first; a leader sees
 //                                           their convoys' violations
@@ -52,6 +54,9 @@ struct EndpointOptions {
     std::size_t positions_default_limit = 1000;
     std::size_t positions_max_limit = 5000;
     std::chrono::seconds positions_default_span{24 * 3600};  // `from` when not given: to - span
+    std::chrono::seconds track_max_span{7 * 24 * 3600};
+    std::size_t track_max_points = 10'000;
+    std::chrono::seconds live_lookback{7 * 24 * 3600};  // older latest positions are not "live"
     std::size_t violations_default_limit = 100;
     std::size_t violations_max_limit = 1000;
 };
@@ -86,6 +91,8 @@ class Endpoints {
     Response vehicles(Request& r);
     Response vehicle(Request& r);
     Response positions(Request& r);
+    Response track(Request& r);
+    Response live_vehicles(Request& r);
     Response violations(Request& r);
     Response violation(Request& r);
     Response violation_action(Request& r);

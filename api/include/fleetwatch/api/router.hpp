@@ -42,6 +42,9 @@ class Router {
     // duplicate method + pattern.
     void add(std::string method, std::string pattern, std::vector<Role> roles, Handler handler);
     void set_authenticator(Authenticator authenticator);
+    // Answers a GET that no route matches and whose path is not under /api/ (the dashboard's
+    // files); without one such a request is 404 like any other.
+    void set_static(Handler handler);
 
     Response dispatch(Request& request) const;
 
@@ -59,6 +62,7 @@ class Router {
 
     std::vector<Route> routes_;
     Authenticator authenticator_;
+    Handler static_;
 };
 
 }  // namespace fleetwatch::api

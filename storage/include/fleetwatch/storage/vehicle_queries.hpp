@@ -72,4 +72,29 @@ std::vector<PositionRow> list_positions(Connection& conn, core::VehicleId vehicl
                                         core::Timestamp from, core::Timestamp to,
                                         std::optional<core::Timestamp> after, std::size_t limit);
 
+// The track of `vehicle` from <= time < to as a GeoJSON LineString (valid fixes only, in time
+// order; at most `max_points`, evenly thinned beyond that), with the number of fixes it was
+// drawn from and its length in metres. nullopt when there are fewer than two fixes.
+struct Track {
+    std::string geojson;
+    std::size_t fixes = 0;
+    double length_m = 0;
+};
+std::optional<Track> vehicle_track(Connection& conn, core::VehicleId vehicle, core::Timestamp from,
+                                   core::Timestamp to, std::size_t max_points);
+
+// The latest position of each vehicle (of a leader's convoys, with `leader_username`) within
+// `lookback`, and when its terminal was last heard from; vehicles never seen have no position.
+struct LiveVehicleRow {
+    core::VehicleId id = 0;
+    std::string plate;
+    std::string vehicle_class;
+    std::optional<PositionRow> position;
+    std::optional<core::Timestamp> last_seen_at;
+    int open_violations = 0;
+};
+std::vector<LiveVehicleRow> live_vehicles(Connection& conn,
+                                          const std::optional<std::string>& leader_username,
+                                          std::chrono::seconds lookback);
+
 }  // namespace fleetwatch::storage
