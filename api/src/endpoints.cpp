@@ -11,6 +11,7 @@
 #include "fleetwatch/api/router.hpp"
 #include "fleet_routes.hpp"
 #include "route_support.hpp"
+#include "webhook_routes.hpp"
 #include "fleetwatch/api/terminal_link.hpp"
 #include "fleetwatch/core/time.hpp"
 #include "fleetwatch/storage/database.hpp"
@@ -93,6 +94,7 @@ void Endpoints::add_routes(Router& router) {
     router.add("POST", "/api/v1/violations/{id}/actions", kAllRoles,
                bind(&Endpoints::violation_action));
     add_fleet_routes(router, *pool_);
+    add_webhook_routes(router, *pool_);
     router.set_authenticator([this](std::string_view token) { return authenticate(token); });
 }
 

@@ -100,6 +100,26 @@ constexpr OptionDescriptor kOptions[] = {
      "close a connection whose next request is not complete within this long (keep-alive idle "
      "included)",
      1, 3'600},
+    // ---- webhooks: violation events to HTTP receivers (docs/api.md "Webhooks")
+    {"webhooks.enabled", T::boolean, "true",
+     "send the webhooks' deliveries (with a database); off: events are still queued at the next "
+     "start with it on",
+     0, 0},
+    {"webhooks.poll_interval_ms", T::integer, "500",
+     "how often the dispatcher looks for new violation events and due retries", 50, 60'000},
+    {"webhooks.request_timeout_ms", T::integer, "10000",
+     "one delivery's whole exchange (connect, TLS, request, answer); longer is a failed attempt",
+     500, 120'000},
+    {"webhooks.max_attempts", T::integer, "20",
+     "attempts of one delivery before it is `failed`", 1, 100},
+    {"webhooks.retry_base_ms", T::integer, "2000",
+     "the wait after the first failed attempt; it doubles after each (jitter x0.8-1.2)", 10,
+     3'600'000},
+    {"webhooks.retry_cap_s", T::integer, "600", "the longest wait between attempts", 1, 86'400},
+    {"webhooks.link_template", T::text, "",
+     "the group robots' link to a violation, {id} replaced by its id (e.g. "
+     "https://fleet.example.edu/#/violations/{id}); empty: the text names the API path",
+     0, 0},
     // ---- auth: users and tokens of the HTTP API
     {"auth.token_ttl_s", T::integer, "43200", "lifetime of a login token (POST /api/v1/auth/login)",
      60, 30 * 86'400},
@@ -365,6 +385,14 @@ Config load_config(const ConfigSources& sources) {
     c.http.max_header_bytes = get_size(c, "http.max_header_bytes");
     c.http.max_body_bytes = get_size(c, "http.max_body_bytes");
     c.http.request_timeout = std::chrono::seconds(get_int(c, "http.request_timeout_s"));
+    c.webhooks.enabled = get_text(c, "webhooks.enabled") == "true";
+    c.webhooks.poll_interval = std::chrono::milliseconds(get_int(c, "webhooks.poll_interval_ms"));
+    c.webhooks.request_timeout =
+        std::chrono::milliseconds(get_int(c, "webhooks.request_timeout_ms"));
+    c.webhooks.max_attempts = static_cast<int>(get_int(c, "webhooks.max_attempts"));
+    c.webhooks.retry_base = std::chrono::milliseconds(get_int(c, "webhooks.retry_base_ms"));
+    c.webhooks.retry_cap = std::chrono::seconds(get_int(c, "webhooks.retry_cap_s"));
+    c.webhooks.link_template = get_text(c, "webhooks.link_template");
     c.auth.token_ttl = std::chrono::seconds(get_int(c, "auth.token_ttl_s"));
     c.auth.login_max_failures = get_size(c, "auth.login_max_failures");
     c.auth.login_window = std::chrono::seconds(get_int(c, "auth.login_window_s"));

@@ -27,6 +27,7 @@
 #include "fleetwatch/storage/migrations.hpp"
 #include "fleetwatch/storage/position_writer.hpp"
 #include "fleetwatch/push/publisher.hpp"
+#include "fleetwatch/webhooks/dispatcher.hpp"
 #include "fleetwatch/rules/from_fleet.hpp"
 #include "fleetwatch/storage/terminals.hpp"
 #include "fleetwatch/storage/vehicle_queries.hpp"
@@ -388,6 +389,18 @@ std::unique_ptr<RulesStage> make_rules_stage(const Config& c, storage::Connectio
     return stage;
 }
 
+webhooks::DispatcherOptions webhook_options(const Config& c) {
+    webhooks::DispatcherOptions o;
+    o.conninfo = c.database.url;
+    o.poll_interval = c.webhooks.poll_interval;
+    o.request_timeout = c.webhooks.request_timeout;
+    o.retry.max_attempts = c.webhooks.max_attempts;
+    o.retry.base = c.webhooks.retry_base;
+    o.retry.cap = c.webhooks.retry_cap;
+    o.text.link_template = c.webhooks.link_template;
+    return o;
+}
+
 }  // namespace
 
 struct Service::Impl {
@@ -436,6 +449,10 @@ struct Service::Impl {
             refresher = std::make_unique<TerminalRefresher>(directory, config.database.url,
                                                             config.database.refresh_terminals);
             auth_recorder = std::make_unique<AuthenticationRecorder>(config.database.url);
+            if (config.webhooks.enabled) {
+                webhooks_dispatcher =
+                    std::make_unique<webhooks::Dispatcher>(webhook_options(config), registry);
+            }
         } else {
             log->warn("database.url is empty: no terminal can authenticate and nothing is stored");
             sink = std::make_unique<RefusingSink>();
@@ -493,6 +510,7 @@ struct Service::Impl {
         stop_http();     // no request reaches the database after this
         server->stop();  // no more submits after this
         if (rules_stage) rules_stage->stop();  // judged, violations written
+        if (webhooks_dispatcher) webhooks_dispatcher->stop();  // pending ones wait in the database
         if (refresher) refresher->stop();
         if (auth_recorder) auth_recorder->stop();
         if (writer != nullptr) writer->stop();  // everything accepted is in the database or spool
@@ -508,6 +526,7 @@ struct Service::Impl {
     std::unique_ptr<RulesStage> rules_stage;  // before the server: it is the server's sink
     std::unique_ptr<TerminalRefresher> refresher;
     std::unique_ptr<AuthenticationRecorder> auth_recorder;
+    std::unique_ptr<webhooks::Dispatcher> webhooks_dispatcher;  // with a database, webhooks.enabled
     std::optional<ingest::Server> server;
     // The HTTP API; the router and endpoints outlive the io_context's handlers (declared first).
     std::unique_ptr<IngestTerminalLink> terminal_link;  // text and alarm confirmations
@@ -537,6 +556,7 @@ void Service::start() {
             return server->send_text(phone, std::move(m));
         });
     }
+    if (impl_->webhooks_dispatcher) impl_->webhooks_dispatcher->start();
     try {
         impl_->server->start();
     } catch (const std::exception& e) {

@@ -319,6 +319,24 @@ std::vector<DeliveryRow> list_deliveries(Connection& conn, const DeliveryFilter&
     });
 }
 
+std::map<std::int64_t, DeliverySummary> delivery_summaries(Connection& conn) {
+    return detail::translate_errors("webhook delivery summaries", [&] {
+        pqxx::nontransaction tx(detail::native(conn));
+        const auto r = tx.exec(
+            "SELECT webhook_id, count(*) FILTER (WHERE state = 'pending'), "
+            "count(*) FILTER (WHERE state = 'delivered'), count(*) FILTER (WHERE state = "
+            "'failed'), extract(epoch FROM max(delivered_at))::bigint "
+            "FROM webhook_deliveries GROUP BY webhook_id");
+        std::map<std::int64_t, DeliverySummary> out;
+        for (const auto& row : r) {
+            out[row[0].as<std::int64_t>()] =
+                DeliverySummary{row[1].as<std::int64_t>(), row[2].as<std::int64_t>(),
+                                row[3].as<std::int64_t>(), nullable_seconds(row[4])};
+        }
+        return out;
+    });
+}
+
 std::int64_t pending_delivery_count(Connection& conn) {
     return detail::translate_errors("pending webhook deliveries", [&] {
         pqxx::nontransaction tx(detail::native(conn));

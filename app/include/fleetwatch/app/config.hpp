@@ -95,6 +95,15 @@ struct Config {
         std::size_t max_body_bytes = 0;
         std::chrono::seconds request_timeout{};
     } http;
+    struct Webhooks {  // push/webhooks/dispatcher.hpp (docs/api.md "Webhooks")
+        bool enabled = true;  // with a database: run the dispatcher
+        std::chrono::milliseconds poll_interval{};
+        std::chrono::milliseconds request_timeout{};
+        int max_attempts = 0;
+        std::chrono::milliseconds retry_base{};
+        std::chrono::seconds retry_cap{};
+        std::string link_template;  // "{id}" = the violation's id; empty: the API path
+    } webhooks;
     struct Auth {
         std::chrono::seconds token_ttl{};
         std::size_t login_max_failures = 0;

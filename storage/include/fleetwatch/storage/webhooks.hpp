@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <span>
@@ -176,6 +177,15 @@ struct DeliveryFilter {
 };
 // Newest first.
 std::vector<DeliveryRow> list_deliveries(Connection& conn, const DeliveryFilter& f);
+
+// Per webhook: how many deliveries are in each state, and when the last one was delivered.
+struct DeliverySummary {
+    std::int64_t pending = 0;
+    std::int64_t delivered = 0;
+    std::int64_t failed = 0;
+    std::optional<core::Timestamp> last_delivered_at;
+};
+std::map<std::int64_t, DeliverySummary> delivery_summaries(Connection& conn);
 
 // Pending deliveries of enabled webhooks (the queue depth metric).
 std::int64_t pending_delivery_count(Connection& conn);
