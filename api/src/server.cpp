@@ -9,11 +9,13 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "fleetwatch/api/router.hpp"
+#include "live_impl.hpp"
 #include "fleetwatch/core/host_port.hpp"
 
 namespace fleetwatch::api {
@@ -144,6 +146,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void handle(http::request<http::string_body>&& msg) {
         const auto started = std::chrono::steady_clock::now();
+        const bool live_upgrade = shared_->options.live != nullptr &&
+                                  beast::websocket::is_upgrade(msg) &&
+                                  strip_query(msg.target()) == kLivePath;
         Request req;
         req.method = std::string(msg.method_string());
         req.target = std::string(msg.target());
@@ -160,7 +165,15 @@ class Session : public std::enable_shared_from_this<Session> {
         } else {
             // The one exception barrier per request.
             try {
-                res = shared_->router.dispatch(req);
+                if (live_upgrade) {
+                    auto admitted = shared_->options.live->impl().admit(req);
+                    if (auto* ticket = std::get_if<LiveTicket>(&admitted)) {
+                        return hand_over_to_live(std::move(msg), std::move(*ticket), started);
+                    }
+                    res = std::move(std::get<Response>(admitted));
+                } else {
+                    res = shared_->router.dispatch(req);
+                }
             } catch (const std::exception& e) {
                 shared_->log->error("http {} {}: handler failed: {}", req.method,
                                     strip_query(msg.target()), e.what());
@@ -179,6 +192,18 @@ class Session : public std::enable_shared_from_this<Session> {
         const std::string user = req.principal ? req.principal->username : "-";
         send(std::move(res), msg.version(), msg.keep_alive(), req.method, strip_query(msg.target()),
              user, micros);
+    }
+
+    // The WebSocket session owns the socket from here; this session ends with this handler.
+    void hand_over_to_live(http::request<http::string_body>&& msg, LiveTicket ticket,
+                           std::chrono::steady_clock::time_point started) {
+        const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - started)
+                                .count();
+        shared_->log->info("http {} {} 101 0 {}us {} {}", std::string(msg.method_string()),
+                           strip_query(msg.target()), micros, ticket.who.username, remote_);
+        shared_->options.live->impl().accept(stream_.release_socket(), std::move(msg),
+                                             std::move(ticket), remote_);
     }
 
     void reply_and_close(Response res, const std::string& method, const std::string& path) {

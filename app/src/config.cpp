@@ -100,6 +100,18 @@ constexpr OptionDescriptor kOptions[] = {
      "close a connection whose next request is not complete within this long (keep-alive idle "
      "included)",
      1, 3'600},
+    // ---- live: the WebSocket stream GET /api/v1/live
+    {"live.max_clients", T::integer, "1000",
+     "live stream connections at once; more are answered 503", 1, 100'000},
+    {"live.queue_bytes", T::integer, "1048576",
+     "events waiting for one live client; a client that falls further behind is dropped (close "
+     "code 1008)",
+     kKiB, 256 * kMiB},
+    {"live.position_interval_ms", T::integer, "5000",
+     "with ?positions=true, at most one position per vehicle per client this often", 0,
+     3'600'000},
+    {"live.leader_refresh_s", T::integer, "30",
+     "how often a connected leader's convoy vehicles are re-read", 1, 86'400},
     // ---- webhooks: violation events to HTTP receivers (docs/api.md "Webhooks")
     {"webhooks.enabled", T::boolean, "true",
      "send the webhooks' deliveries (with a database); off: events are still queued at the next "
@@ -385,6 +397,10 @@ Config load_config(const ConfigSources& sources) {
     c.http.max_header_bytes = get_size(c, "http.max_header_bytes");
     c.http.max_body_bytes = get_size(c, "http.max_body_bytes");
     c.http.request_timeout = std::chrono::seconds(get_int(c, "http.request_timeout_s"));
+    c.live.max_clients = get_size(c, "live.max_clients");
+    c.live.queue_bytes = get_size(c, "live.queue_bytes");
+    c.live.position_interval = std::chrono::milliseconds(get_int(c, "live.position_interval_ms"));
+    c.live.leader_refresh = std::chrono::seconds(get_int(c, "live.leader_refresh_s"));
     c.webhooks.enabled = get_text(c, "webhooks.enabled") == "true";
     c.webhooks.poll_interval = std::chrono::milliseconds(get_int(c, "webhooks.poll_interval_ms"));
     c.webhooks.request_timeout =

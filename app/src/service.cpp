@@ -16,6 +16,7 @@
 
 #include "fleetwatch/api/auth.hpp"
 #include "fleetwatch/api/endpoints.hpp"
+#include "fleetwatch/api/live.hpp"
 #include "fleetwatch/api/router.hpp"
 #include "fleetwatch/api/server.hpp"
 #include "fleetwatch/fleet/fleet.hpp"
@@ -26,6 +27,7 @@
 #include "fleetwatch/storage/fleet_queries.hpp"
 #include "fleetwatch/storage/migrations.hpp"
 #include "fleetwatch/storage/position_writer.hpp"
+#include "fleetwatch/push/live_hub.hpp"
 #include "fleetwatch/push/publisher.hpp"
 #include "fleetwatch/webhooks/dispatcher.hpp"
 #include "fleetwatch/rules/from_fleet.hpp"
@@ -45,6 +47,24 @@ class RefusingSink final : public core::EventSink {
   public:
     bool submit(std::span<const core::Position>) override { return false; }
     bool submit(const core::DriverCardEvent&) override { return false; }
+};
+
+// Hands what the next sink accepted (durable) on to the publisher too: positions for the live
+// stream. The publisher must not wait (push/publisher.hpp).
+class PublishingSink final : public core::EventSink {
+  public:
+    PublishingSink(core::EventSink& next, push::Publisher& publisher)
+        : next_(next), publisher_(publisher) {}
+    bool submit(std::span<const core::Position> positions) override {
+        if (!next_.submit(positions)) return false;
+        publisher_.positions(positions);
+        return true;
+    }
+    bool submit(const core::DriverCardEvent& event) override { return next_.submit(event); }
+
+  private:
+    core::EventSink& next_;
+    push::Publisher& publisher_;
 };
 
 // ---- database wiring --------------------------------------------------------------------------
@@ -288,6 +308,27 @@ api::EndpointOptions endpoint_options(const Config& c) {
     return o;
 }
 
+push::LiveHubOptions live_hub_options(const Config& c, prometheus::Registry& registry) {
+    push::LiveHubOptions o;
+    o.max_queue_bytes = c.live.queue_bytes;
+    o.position_interval = c.live.position_interval;
+    auto& dropped = prometheus::BuildCounter()
+                        .Name("fleetwatch_live_slow_clients_dropped_total")
+                        .Help("live stream clients closed (1008) for falling live.queue_bytes "
+                              "behind")
+                        .Register(registry)
+                        .Add({});
+    o.on_slow_drop = [&dropped] { dropped.Increment(); };
+    return o;
+}
+
+api::LiveOptions live_options(const Config& c) {
+    api::LiveOptions o;
+    o.max_clients = c.live.max_clients;
+    o.leader_refresh = c.live.leader_refresh;
+    return o;
+}
+
 api::HttpServerOptions http_options(const Config& c) {
     api::HttpServerOptions o;
     o.listen = c.http.listen;
@@ -411,6 +452,7 @@ struct Service::Impl {
           directory(ingest::TerminalDirectory::Options{c.ingest.auto_register, 16}),
           stats(registry) {
         auto log = spdlog::default_logger();
+        make_publisher(registry);
         if (!config.database.url.empty()) {
             try {
                 storage::Database db(config.database.url);
@@ -434,10 +476,6 @@ struct Service::Impl {
                         config.storage.spool_dir, e.what()));
                 }
                 if (!config.rules.fleet_file.empty()) {
-                    if (publisher == nullptr) {
-                        own_publisher = std::make_unique<push::LogPublisher>();
-                        publisher = own_publisher.get();
-                    }
                     rules_stage = make_rules_stage(config, conn, *writer, *publisher, registry);
                 } else {
                     log->warn("rules.fleet_file is empty: positions are stored but not judged");
@@ -464,23 +502,64 @@ struct Service::Impl {
                 r->record(std::move(a));
             };
         }
-        core::EventSink& first = rules_stage ? static_cast<core::EventSink&>(*rules_stage) : *sink;
-        server.emplace(std::move(options), directory, first, stats);
+        core::EventSink* first = rules_stage ? static_cast<core::EventSink*>(rules_stage.get())
+                                             : sink.get();
+        if (live_hub) {
+            publishing_sink = std::make_unique<PublishingSink>(*first, *publisher);
+            first = publishing_sink.get();
+        }
+        server.emplace(std::move(options), directory, *first, stats);
         if (!config.http.listen.empty()) {
             endpoints =
                 std::make_unique<api::Endpoints>(config.database.url, endpoint_options(config));
             endpoints->add_routes(router);
+            api::add_live_route(router);
+            live = std::make_unique<api::LiveStream>(
+                *live_hub,
+                [e = endpoints.get()](std::string_view token) { return e->authenticate(token); },
+                leader_vehicles(config.database.url), live_options(config));
             terminal_link = std::make_unique<IngestTerminalLink>(*server);
             endpoints->set_terminal_link(terminal_link.get());
             http_io =
                 std::make_unique<boost::asio::io_context>(static_cast<int>(config.http.threads));
-            http.emplace(*http_io, http_options(config), router);
+            auto o = http_options(config);
+            o.live = live.get();
+            http.emplace(*http_io, std::move(o), router);
         }
+    }
+
+    // The rules' and accepted positions' publisher: the given one or the log, and with the HTTP
+    // API the live hub beside it.
+    void make_publisher(prometheus::Registry& registry) {
+        if (publisher == nullptr) {
+            own_publisher = std::make_unique<push::LogPublisher>();
+            publisher = own_publisher.get();
+        }
+        if (config.http.listen.empty()) return;
+        live_hub = std::make_unique<push::LiveHub>(live_hub_options(config, registry));
+        fan_out = std::make_unique<push::FanOutPublisher>(
+            std::vector<push::Publisher*>{publisher, live_hub.get()});
+        publisher = fan_out.get();
+    }
+
+    // A leader's vehicles for the live stream, on one lazily (re)opened connection.
+    static api::LeaderVehicles leader_vehicles(const std::string& conninfo) {
+        auto conn = std::make_shared<HookConnection>(conninfo);
+        return [conn](const std::string& leader) {
+            const auto rows = conn->with([&](storage::Connection& c) {
+                return storage::list_vehicles(c, leader);
+            });
+            std::vector<core::VehicleId> ids;
+            ids.reserve(rows.size());
+            for (const auto& r : rows) ids.push_back(r.id);
+            return ids;
+        };
     }
 
     void start_http() {
         if (!http) return;
         http->start();
+        live->start(*http_io);
         http_work.emplace(http_io->get_executor());
         for (std::size_t i = 0; i < config.http.threads; ++i) {
             http_threads.emplace_back([io = http_io.get()] { io->run(); });
@@ -492,6 +571,7 @@ struct Service::Impl {
     // database after 5 s is abandoned (io_context::stop) rather than holding up the shutdown.
     void stop_http() {
         if (!http) return;
+        live->stop();  // 1001 to every live client
         http->stop();
         http_work.reset();
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
@@ -517,12 +597,15 @@ struct Service::Impl {
     }
 
     Config config;
-    push::Publisher* publisher = nullptr;  // given, or own_publisher
+    push::Publisher* publisher = nullptr;  // given or own_publisher; or fan_out to it and the hub
     ingest::TerminalDirectory directory;
     ingest::IngestStats stats;
     std::unique_ptr<core::EventSink> sink;
     storage::PositionWriter* writer = nullptr;
     std::unique_ptr<push::Publisher> own_publisher;  // when none was given
+    std::unique_ptr<push::LiveHub> live_hub;         // with the HTTP API
+    std::unique_ptr<push::FanOutPublisher> fan_out;
+    std::unique_ptr<PublishingSink> publishing_sink;  // with the hub: ingest's sink
     std::unique_ptr<RulesStage> rules_stage;  // before the server: it is the server's sink
     std::unique_ptr<TerminalRefresher> refresher;
     std::unique_ptr<AuthenticationRecorder> auth_recorder;
@@ -532,6 +615,7 @@ struct Service::Impl {
     std::unique_ptr<IngestTerminalLink> terminal_link;  // text and alarm confirmations
     std::unique_ptr<api::Endpoints> endpoints;
     api::Router router;
+    std::unique_ptr<api::LiveStream> live;
     std::unique_ptr<boost::asio::io_context> http_io;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
         http_work;

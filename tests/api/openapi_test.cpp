@@ -7,6 +7,7 @@
 #include <set>
 
 #include "fleetwatch/api/endpoints.hpp"
+#include "fleetwatch/api/live.hpp"
 #include "fleetwatch/api/router.hpp"
 
 namespace fleetwatch::api {
@@ -22,6 +23,7 @@ TEST(OpenApi, DocumentsExactlyTheRoutesTheServerHasWithTheirRoles) {
     Router router;
     Endpoints endpoints("", EndpointOptions{});  // no database needed to list routes
     endpoints.add_routes(router);
+    add_live_route(router);  // as app::Service does
 
     const YAML::Node doc =
         YAML::LoadFile(std::string(FLEETWATCH_SOURCE_DIR) + "/docs/openapi.yaml");

@@ -25,6 +25,7 @@
 #include "fleetwatch/storage/fleet_import.hpp"
 #include "fleetwatch/storage/position_writer.hpp"
 #include "http_client.hpp"
+#include "speeding_drive.hpp"
 #include "storage_test_db.hpp"
 #include "test_terminal.hpp"
 
@@ -35,6 +36,8 @@ using namespace std::chrono_literals;
 using ingest::test::eventually;
 using ingest::test::make_location;
 using ingest::test::TestTerminal;
+using testing::drive;
+using testing::send_batch;
 namespace id = jt808::msg_id;
 
 const core::CivilTime kGmt8Time{2026, 3, 10, 9, 2, 3};  // 2026-03-10T01:02:03Z
@@ -484,25 +487,6 @@ class RulesServiceDb : public ServiceDb {
     }
     std::optional<fleet::Fleet> scripted_fleet_;
 
-    // `n` fixes one second apart at `speed_kmh` heading north, the first `ago` before now.
-    // Overspeed episodes less than a minute apart are one (RULES.md), so an episode closes
-    // after a minute under the limit.
-    static std::vector<jt808::Location> drive(int n, int speed_kmh, std::chrono::seconds ago) {
-        const core::Timestamp t0 = core::utc_now() - ago;
-        std::vector<jt808::Location> items;
-        for (int i = 0; i < n; ++i) {
-            const auto gmt8 = core::to_civil(t0 + std::chrono::seconds{i}, core::kChinaUtcOffset);
-            // 130 km/h is 36 m/s: 325 micro-degrees of latitude a second.
-            items.push_back(make_location(32'100'000 + i * speed_kmh * 25 / 10, 118'950'000,
-                                          static_cast<std::uint16_t>(speed_kmh * 10), gmt8));
-        }
-        return items;
-    }
-    void send_batch(TestTerminal& t, const std::vector<jt808::Location>& items) {
-        jt808::Buffer body;
-        ASSERT_TRUE(jt808::encode_location_batch(0, items, jt808::Dialect::v2013, body));
-        t.send(id::kLocationBatch, body);
-    }
     std::string overspeed_rows() {
         return "SELECT count(*) FROM violations v JOIN vehicles ve ON ve.id = v.vehicle_id "
                "WHERE v.type = 'overspeed' AND ve.plate = '苏AX0101'";

@@ -10,6 +10,9 @@
 // Requests on one connection are answered in order, one at a time (pipelining works; nothing
 // is queued beyond the read buffer).
 //
+// A WebSocket upgrade of /api/v1/live goes to `live` (api/live.hpp) instead of the router, when
+// one is set; without it that path is an ordinary route.
+//
 // Every response is logged on the `api` logger: method, path (never the query: it may carry
 // ?token=), status, body bytes, microseconds in the handler, user ("-" when none).
 //
@@ -32,6 +35,7 @@ class logger;
 
 namespace fleetwatch::api {
 
+class LiveStream;
 class Router;
 
 struct HttpServerOptions {
@@ -40,6 +44,7 @@ struct HttpServerOptions {
     std::size_t max_body_bytes = 1024 * 1024;
     std::chrono::seconds request_timeout{30};  // whole request, including keep-alive idle
     std::shared_ptr<spdlog::logger> logger;    // nullptr: spdlog's "api" logger (or default)
+    LiveStream* live = nullptr;  // must outlive the io_context's handlers; nullptr: none
 };
 
 class HttpServer {

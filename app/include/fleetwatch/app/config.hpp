@@ -95,6 +95,12 @@ struct Config {
         std::size_t max_body_bytes = 0;
         std::chrono::seconds request_timeout{};
     } http;
+    struct Live {  // the live stream GET /api/v1/live (api/live.hpp, push/live_hub.hpp)
+        std::size_t max_clients = 0;
+        std::size_t queue_bytes = 0;  // per client; over it the client is dropped (1008)
+        std::chrono::milliseconds position_interval{};
+        std::chrono::seconds leader_refresh{};
+    } live;
     struct Webhooks {  // push/webhooks/dispatcher.hpp (docs/api.md "Webhooks")
         bool enabled = true;  // with a database: run the dispatcher
         std::chrono::milliseconds poll_interval{};

@@ -19,7 +19,9 @@
 // `http.threads` threads, started after the ingest server: its handlers wait on PostgreSQL,
 // and must never delay a terminal's reply. At construction, after the migrations, an empty
 // users table gets the user `admin` (password FLEETWATCH_ADMIN_PASSWORD, else a random one
-// logged once).
+// logged once). With the HTTP API, the live stream GET /api/v1/live (api/live.hpp) is served
+// there too: violations, warnings and (for the clients that ask) accepted positions go to a
+// push::LiveHub beside the publisher, and stop() closes its clients (1001) first.
 #pragma once
 
 #include <cstdint>
@@ -56,7 +58,8 @@ class Service {
     // Prepares everything up to the listening socket: migrates, loads terminals, opens the spool.
     // Throws ServiceError. The registry must outlive the service.
     // `publisher` receives the stored violations and warnings when rules run
-    // (rules.fleet_file); nullptr: a push::LogPublisher. It must outlive the service.
+    // (rules.fleet_file); nullptr: a push::LogPublisher. With the HTTP API they go to the live
+    // hub as well. It must outlive the service.
     Service(const Config& config, prometheus::Registry& registry,
             std::shared_ptr<spdlog::logger> ingest_logger = nullptr,
             push::Publisher* publisher = nullptr);

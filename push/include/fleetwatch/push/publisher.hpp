@@ -4,12 +4,19 @@
 // The server publishes a violation event once it is stored (violation_id is the row in
 // `violations`), in the order the engine produced them; a fatigue warning when the engine
 // reaches it. Implementations must not block for long: they are called on the rules thread.
+//
+// positions() sees every position the storage writer accepted (durable), as ingest handed
+// them over, on ingest's I/O threads (several at once): implementations must be thread-safe
+// and must never wait there. The default ignores them.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "fleetwatch/core/position.hpp"
 #include "fleetwatch/core/time.hpp"
@@ -51,6 +58,25 @@ class Publisher {
     virtual ~Publisher() = default;
     virtual void violation(const ViolationEvent& e) = 0;
     virtual void warning(const FatigueWarning& w) = 0;
+    virtual void positions(std::span<const core::Position> accepted) { (void)accepted; }
+};
+
+// Hands every event to each of `targets`, in order (e.g. the log and the live hub).
+class FanOutPublisher final : public Publisher {
+  public:
+    explicit FanOutPublisher(std::vector<Publisher*> targets) : targets_(std::move(targets)) {}
+    void violation(const ViolationEvent& e) override {
+        for (auto* t : targets_) t->violation(e);
+    }
+    void warning(const FatigueWarning& w) override {
+        for (auto* t : targets_) t->warning(w);
+    }
+    void positions(std::span<const core::Position> accepted) override {
+        for (auto* t : targets_) t->positions(accepted);
+    }
+
+  private:
+    std::vector<Publisher*> targets_;
 };
 
 // Logs each event as one line (spdlog, info): what the server does until issue 5's hub and
