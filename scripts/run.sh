@@ -42,7 +42,7 @@
 #   -h, --help         this text
 # Environment: JOBS (parallel build jobs; default: all cores). FLEETWATCH_* variables of
 # `fleetwatch serve --help` reach the server (e.g. FLEETWATCH_LOG_LEVEL=debug), except the
-# options run.sh sets itself: database.url, ingest.listen, http.listen, metrics.listen,
+# options run.sh sets itself: database.url, ingest.listen, http.listen, http.static_dir, metrics.listen,
 # rules.fleet_file, storage.spool_dir. The API's first admin gets the password in FLEETWATCH_ADMIN_PASSWORD
 # (default here: fleetwatch-demo; only while the users table is empty).
 # Exit status: 0 after Ctrl-C/SIGTERM or --duration; 1 when something failed (a busy port, a
@@ -348,6 +348,7 @@ setsid "${FLEETWATCH}" serve \
     --ingest.listen "0.0.0.0:${INGEST_PORT}" \
     --metrics.listen "0.0.0.0:${METRICS_PORT}" \
     --http.listen "0.0.0.0:${HTTP_PORT}" \
+    --http.static_dir "${ROOT}/web" \
     --storage.spool_dir "${spool_dir}" \
     --rules.fleet_file database \
     </dev/null >>"${serve_log}" 2>&1 &

@@ -96,6 +96,9 @@ constexpr OptionDescriptor kOptions[] = {
      kMiB},
     {"http.max_body_bytes", T::integer, "1048576",
      "largest request body; more is answered 413 and the connection closed", kKiB, 256 * kMiB},
+    {"http.static_dir", T::text, "web",
+     "the dashboard's files, served under / (relative to the working directory); empty = none",
+     0, 0},
     {"http.request_timeout_s", T::integer, "30",
      "close a connection whose next request is not complete within this long (keep-alive idle "
      "included)",
@@ -397,6 +400,7 @@ Config load_config(const ConfigSources& sources) {
     c.http.max_header_bytes = get_size(c, "http.max_header_bytes");
     c.http.max_body_bytes = get_size(c, "http.max_body_bytes");
     c.http.request_timeout = std::chrono::seconds(get_int(c, "http.request_timeout_s"));
+    c.http.static_dir = get_text(c, "http.static_dir");
     c.live.max_clients = get_size(c, "live.max_clients");
     c.live.queue_bytes = get_size(c, "live.queue_bytes");
     c.live.position_interval = std::chrono::milliseconds(get_int(c, "live.position_interval_ms"));

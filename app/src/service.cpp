@@ -19,6 +19,7 @@
 #include "fleetwatch/api/live.hpp"
 #include "fleetwatch/api/router.hpp"
 #include "fleetwatch/api/server.hpp"
+#include "fleetwatch/api/static_files.hpp"
 #include "fleetwatch/fleet/fleet.hpp"
 #include "fleetwatch/ingest/server.hpp"
 #include "fleetwatch/ingest/stats.hpp"
@@ -513,6 +514,10 @@ struct Service::Impl {
             endpoints =
                 std::make_unique<api::Endpoints>(config.database.url, endpoint_options(config));
             endpoints->add_routes(router);
+            if (!config.http.static_dir.empty()) {
+                static_files = std::make_unique<api::StaticFiles>(config.http.static_dir);
+                router.set_static([f = static_files.get()](api::Request& r) { return f->serve(r); });
+            }
             api::add_live_route(router);
             live = std::make_unique<api::LiveStream>(
                 *live_hub,
@@ -613,6 +618,7 @@ struct Service::Impl {
     std::optional<ingest::Server> server;
     // The HTTP API; the router and endpoints outlive the io_context's handlers (declared first).
     std::unique_ptr<IngestTerminalLink> terminal_link;  // text and alarm confirmations
+    std::unique_ptr<api::StaticFiles> static_files;  // http.static_dir
     std::unique_ptr<api::Endpoints> endpoints;
     api::Router router;
     std::unique_ptr<api::LiveStream> live;

@@ -33,6 +33,7 @@ json_field() { sed -nE "s/.*\"$1\":\"([^\"]*)\".*/\\1/p"; }
 # serve: HTTP on a port of its choosing, no admin password given -> a random one, logged once.
 env -u FLEETWATCH_ADMIN_PASSWORD "${bin}" serve --database.url "${url}" --ingest.listen 127.0.0.1:0 \
     --http.listen 127.0.0.1:0 --metrics.listen "" --storage.spool_dir "${work}/spool" \
+    --http.static_dir "${repo}/web" \
     >"${work}/serve.log" 2>&1 &
 serve_pid=$!
 port=""
@@ -99,6 +100,15 @@ curl -s -o /dev/null -H "Authorization: Bearer ${token}" "${api}/vehicles/1/posi
 sleep 0.2
 grep -q 'http GET /api/v1/vehicles/1/positions 200' "${work}/serve.log" || fail "no access log line"
 grep -q 'token=secret' "${work}/serve.log" && fail "the query string was logged"
+
+# The dashboard's files at /, and nothing outside them however the path is written.
+root="http://127.0.0.1:${port}"
+expect_in "$(curl -fsS "${root}/")" "<title>fleetwatch</title>"
+for target in /../README.md /%2e%2e/README.md /..%2fREADME.md; do
+    code="$(curl -s --path-as-is -o "${work}/body" -w '%{http_code}' "${root}${target}")"
+    [[ "${code}" == 400 ]] || fail "GET ${target}: ${code}"
+    grep -q fleetwatch "${work}/body" && grep -q 'Quick start' "${work}/body" && fail "GET ${target} served the README"
+done
 
 # The README's API examples, run as written against this server (its port, its admin password),
 # with one violation stored the way the engine stores it so the violation calls have one.

@@ -94,6 +94,7 @@ struct Config {
         std::size_t max_header_bytes = 0;
         std::size_t max_body_bytes = 0;
         std::chrono::seconds request_timeout{};
+        std::string static_dir;  // empty: no static files
     } http;
     struct Live {  // the live stream GET /api/v1/live (api/live.hpp, push/live_hub.hpp)
         std::size_t max_clients = 0;
