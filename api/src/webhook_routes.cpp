@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -33,6 +34,7 @@ constexpr std::array<std::string_view, 8> kFields{"url",          "format", "typ
 constexpr std::size_t kMaxDescriptionBytes = 500;
 constexpr std::size_t kMinSecretBytes = 16;
 constexpr std::size_t kMaxSecretBytes = 256;
+constexpr std::chrono::seconds kTestTimeout{10};
 
 [[noreturn]] void invalid(const std::string& field, const std::string& message) {
     throw ApiError(400, "invalid_parameter", message, field);
@@ -140,6 +142,13 @@ json to_json(const storage::DeliveryRow& d) {
                 {"last_status", nullable_json(d.last_status)},
                 {"last_error", nullable_json(d.last_error)},
                 {"delivered_at", time_or_null(d.delivered_at)}};
+}
+
+// A receiver's answer for a JSON reply: at most 1000 bytes, invalid UTF-8 replaced.
+std::string printable(std::string s) {
+    if (s.size() > 1000) s.resize(1000);
+    return json::parse(json(s).dump(-1, ' ', false, json::error_handler_t::replace))
+        .get<std::string>();
 }
 
 ApiError no_webhook(std::int64_t id) {
@@ -261,6 +270,24 @@ class WebhookRoutes {
         return json_response(json{{"items", std::move(items)}, {"next_cursor", std::move(next)}});
     }
 
+    // Sends a test message now (signed like a delivery, X-Fleetwatch-Event: webhook.test), not
+    // queued and not retried: an admin setting up a robot sees at once whether it arrives.
+    Response test(Request& r) {
+        const auto id = r.id_param("id");
+        const auto row = pool_.with([&](storage::Connection& c) {
+            return storage::find_webhook(c, id);
+        });
+        if (!row) throw no_webhook(id);
+        static const std::atomic<bool> never{false};
+        const auto sent = webhooks::send(
+            row->url, row->format, row->secret, webhooks::test_body(row->format, id, core::utc_now()),
+            std::to_string(id) + ".test", webhooks::kTestKind, 1, kTestTimeout, never);
+        return json_response(json{{"delivered", sent.delivered},
+                                  {"status", nullable_json(sent.status)},
+                                  {"error", sent.error.empty() ? json(nullptr) : json(sent.error)},
+                                  {"answer", printable(sent.answer)}});
+    }
+
   private:
     DbPool& pool_;
 };
@@ -280,6 +307,7 @@ void add_webhook_routes(Router& router, DbPool& pool) {
     router.add("DELETE", "/api/v1/webhooks/{id}", admin, bind(&WebhookRoutes::remove));
     router.add("GET", "/api/v1/webhooks/{id}/deliveries", admin,
                bind(&WebhookRoutes::deliveries));
+    router.add("POST", "/api/v1/webhooks/{id}/test", admin, bind(&WebhookRoutes::test));
 }
 
 }  // namespace fleetwatch::api

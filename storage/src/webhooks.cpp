@@ -337,6 +337,18 @@ std::map<std::int64_t, DeliverySummary> delivery_summaries(Connection& conn) {
     });
 }
 
+std::int64_t prune_deliveries(Connection& conn, std::chrono::hours age) {
+    return detail::translate_errors("prune webhook deliveries", [&] {
+        pqxx::work tx(detail::native(conn));
+        const auto r = tx.exec_params(
+            "DELETE FROM webhook_deliveries WHERE state <> 'pending' "
+            "AND created_at < now() - $1::float8 * interval '1 hour'",
+            static_cast<double>(age.count()));
+        tx.commit();
+        return static_cast<std::int64_t>(r.affected_rows());
+    });
+}
+
 std::int64_t pending_delivery_count(Connection& conn) {
     return detail::translate_errors("pending webhook deliveries", [&] {
         pqxx::nontransaction tx(detail::native(conn));

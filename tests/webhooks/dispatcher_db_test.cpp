@@ -282,6 +282,37 @@ TEST_F(DispatcherDb, StopAbandonsASlowRequestWithinTheGrace) {
     EXPECT_EQ(scalar("SELECT state || ' ' || attempts FROM webhook_deliveries"), "pending 0");
 }
 
+TEST_F(DispatcherDb, AHangingReceiverDoesNotDelayAnotherWebhook) {
+    TestReceiver slow;
+    slow.set_delay(1500ms);
+    TestReceiver quick;
+    add_webhook(slow.url());
+    add_webhook(quick.url());
+    store({change(Kind::open, 1, "serious", 80)});
+    auto o = options();
+    o.request_timeout = 5s;
+    Dispatcher d(o, registry_);
+    d.start();
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(eventually([&] { return quick.accepted().size() == 1; }, 5s));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1000ms);
+    EXPECT_TRUE(eventually([&] { return slow.accepted().size() == 1; }, 5s));
+    d.stop();
+}
+
+TEST_F(DispatcherDb, OldFinishedDeliveriesArePrunedPendingOnesNever) {
+    add_webhook("http://127.0.0.1:9/x");
+    for (std::uint64_t e = 1; e <= 3; ++e) store({change(Kind::open, e, "serious", 80)});
+    Dispatcher d(options(), registry_);
+    auto conn = connect();
+    d.queue_events(conn);
+    scalar("UPDATE webhook_deliveries SET created_at = now() - interval '40 days', "
+           "state = CASE id % 3 WHEN 0 THEN 'pending' WHEN 1 THEN 'delivered' ELSE 'failed' END "
+           "RETURNING 1");
+    EXPECT_EQ(storage::prune_deliveries(conn, std::chrono::hours{24 * 30}), 2);
+    EXPECT_EQ(scalar("SELECT string_agg(state, ',') FROM webhook_deliveries"), "pending");
+}
+
 TEST_F(DispatcherDb, AnUnusableUrlInTheDatabaseIsRecordedAsTheError) {
     const auto hook = add_webhook("http://127.0.0.1:9/x");
     scalar("UPDATE webhooks SET url = 'gopher://x/' WHERE id = " + std::to_string(hook.id) +

@@ -126,6 +126,21 @@ TEST(WebhookFormat, DingtalkHasATitleAndTextAndTheLinkTemplate) {
     EXPECT_NE(text.find("(https://fleet.example/#/violations/17)"), std::string::npos) << text;
 }
 
+TEST(WebhookFormat, TheTestMessageSaysWhatItIsInEachFormat) {
+    const core::Timestamp now{std::chrono::seconds{1773104523}};
+    const json j = json::parse(test_body("json", 7, now));
+    EXPECT_EQ(j["kind"], "webhook.test");
+    EXPECT_EQ(j["delivery_id"], "7.test");
+    EXPECT_TRUE(j["data"].is_null());
+    const json w = json::parse(test_body("wecom", 7, now));
+    EXPECT_NE(w["markdown"]["content"].get<std::string>().find("fleetwatch 测试消息"),
+              std::string::npos);
+    const json d = json::parse(test_body("dingtalk", 7, now));
+    EXPECT_EQ(d["markdown"]["title"], "fleetwatch 测试消息");
+    EXPECT_NE(d["markdown"]["text"].get<std::string>().find("2026-03-10 09:02:03"),
+              std::string::npos);
+}
+
 TEST(WebhookFormat, MarkdownInNamesIsEscapedAndNewlinesFlattened) {
     Event e = overspeed();
     e.context.driver_name = "**Bob**\n### x";

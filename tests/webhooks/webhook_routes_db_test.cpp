@@ -4,6 +4,7 @@
 
 #include "endpoints_fixture.hpp"
 #include "fleetwatch/storage/violations.hpp"
+#include "fleetwatch/webhooks/delivery.hpp"
 #include "fleetwatch/webhooks/dispatcher.hpp"
 #include "test_receiver.hpp"
 
@@ -214,6 +215,35 @@ TEST_F(WebhookRoutesDb, DeliveriesShowTheirStateAttemptsAndLastError) {
     EXPECT_EQ(c.get(path + "/deliveries?state=delivered", token).json()["items"].size(), 0U);
     EXPECT_EQ(c.get(path + "/deliveries?state=lost", token).status, 400);
     EXPECT_EQ(c.get(path + "/deliveries?cursor=abc", token).status, 400);
+}
+
+TEST_F(WebhookRoutesDb, TheTestRouteSendsASignedMessageNowAndSaysHowItWent) {
+    webhooks::testing::TestReceiver receiver(1, 500);
+    receiver.set_answer_body(R"({"errcode":0,"errmsg":"ok"})");
+    HttpClient c(port());
+    const auto token = login(c, "root");
+    const json w = c.post_json("/api/v1/webhooks", {{"url", receiver.url()}, {"format", "dingtalk"}},
+                               token)
+                       .json();
+    const auto path = "/api/v1/webhooks/" + std::to_string(w["id"].get<std::int64_t>()) + "/test";
+    auto r = c.post_json(path, json::object(), token);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["delivered"], false);
+    EXPECT_EQ(r.json()["status"], 500);
+    EXPECT_EQ(r.json()["error"], "HTTP 500");
+    r = c.post_json(path, json::object(), token);
+    EXPECT_EQ(r.json()["delivered"], true) << r.body;
+    EXPECT_TRUE(r.json()["error"].is_null());
+    EXPECT_EQ(r.json()["answer"], R"({"errcode":0,"errmsg":"ok"})");
+    const auto got = receiver.requests();
+    ASSERT_EQ(got.size(), 2U);
+    EXPECT_EQ(got[1].event, "webhook.test");
+    EXPECT_EQ(got[1].signature,
+              webhooks::signature_header(w["secret"].get<std::string>(), got[1].body));
+    EXPECT_EQ(json::parse(got[1].body)["markdown"]["title"], "fleetwatch 测试消息");
+    EXPECT_EQ(scalar("SELECT count(*) FROM webhook_deliveries"), "0");  // not queued
+    EXPECT_EQ(c.post_json("/api/v1/webhooks/999/test", json::object(), token).status, 404);
+    EXPECT_EQ(c.post_json(path, json::object(), login(c, "disp")).status, 403);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <boost/beast/ssl.hpp>
 #include <cmath>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 namespace fleetwatch::webhooks {
 
@@ -252,6 +253,54 @@ PostResult post(const Url& url, const std::vector<std::pair<std::string, std::st
         run(io, stream, url, request, timeout, abandon, out);
     } catch (const std::exception& e) {  // TLS context set-up (no CA store ...)
         out.error = std::string("tls: ") + e.what();
+    }
+    return out;
+}
+
+namespace {
+
+// The group robots answer 200 with {"errcode":N,"errmsg":"..."}; N != 0 is a failure.
+std::optional<std::string> robot_error(std::string_view format, const std::string& answer) {
+    if (format == "json") return std::nullopt;
+    const auto j = nlohmann::json::parse(answer, nullptr, false);
+    if (!j.is_object()) return std::nullopt;
+    const auto code = j.find("errcode");
+    if (code == j.end() || !code->is_number_integer() || code->get<long long>() == 0) {
+        return std::nullopt;
+    }
+    std::string msg = j.value("errmsg", std::string{});
+    if (msg.size() > 200) msg.resize(200);
+    return "errcode " + std::to_string(code->get<long long>()) + ": " + msg;
+}
+
+}  // namespace
+
+SendResult send(const std::string& url, std::string_view format, std::string_view secret,
+                const std::string& body, const std::string& delivery_id, std::string_view event,
+                int attempt, std::chrono::milliseconds timeout, const std::atomic<bool>& abandon) {
+    SendResult out;
+    const auto target = parse_url(url);
+    if (!target) {
+        out.error = "the url cannot be used";
+        return out;
+    }
+    const std::vector<std::pair<std::string, std::string>> headers{
+        {"X-Fleetwatch-Signature", signature_header(secret, body)},
+        {"X-Fleetwatch-Delivery", delivery_id},
+        {"X-Fleetwatch-Event", std::string(event)},
+        {"X-Fleetwatch-Attempt", std::to_string(attempt)}};
+    PostResult p = post(*target, headers, body, timeout, abandon);
+    out.abandoned = p.abandoned;
+    out.status = p.status;
+    out.answer = std::move(p.body);
+    if (!p.status) {
+        out.error = std::move(p.error);
+    } else if (*p.status < 200 || *p.status >= 300) {
+        out.error = "HTTP " + std::to_string(*p.status);
+    } else if (auto err = robot_error(format, out.answer)) {
+        out.error = std::move(*err);
+    } else {
+        out.delivered = true;
     }
     return out;
 }

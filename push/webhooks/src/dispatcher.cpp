@@ -5,8 +5,9 @@
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <future>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <vector>
@@ -118,6 +119,13 @@ void Dispatcher::run() {
 std::size_t Dispatcher::pump(storage::Connection& conn) {
     std::size_t n = queue_events(conn);
     n += send_due(conn);
+    if (const auto now = std::chrono::steady_clock::now(); now >= next_prune_) {
+        next_prune_ = now + std::chrono::hours{1};
+        if (const auto pruned = storage::prune_deliveries(conn, options_.retention); pruned > 0) {
+            spdlog::info("webhooks: deleted {} deliveries older than {} h", pruned,
+                         options_.retention.count());
+        }
+    }
     stats_->pending.Set(static_cast<double>(storage::pending_delivery_count(conn)));
     return n;
 }
@@ -181,33 +189,30 @@ std::size_t Dispatcher::queue_events(storage::Connection& conn) {
 }
 
 std::size_t Dispatcher::send_due(storage::Connection& conn) {
+    // One delivery per webhook (its oldest due one), up to `concurrency` requests at a time:
+    // a receiver that hangs holds up its own queue, not the other webhooks'.
+    const auto due = storage::next_due_deliveries(conn, options_.batch);
+    const std::size_t width = std::max<std::size_t>(1, options_.concurrency);
     std::size_t n = 0;
-    for (const storage::DueDelivery& d : storage::next_due_deliveries(conn, options_.batch)) {
-        if (stopping_) break;
-        const auto r = attempt(d);
-        if (!r) break;  // abandoned at shutdown: not an attempt, sent again after the restart
-        storage::record_attempt(conn, d.id, *r);
-        ++n;
+    for (std::size_t first = 0; first < due.size() && !stopping_; first += width) {
+        const std::size_t last = std::min(due.size(), first + width);
+        std::vector<std::future<std::optional<storage::AttemptResult>>> results;
+        for (std::size_t i = first; i < last; ++i) {
+            results.push_back(std::async(std::launch::async, [this, &d = due[i]] {
+                return attempt(d);
+            }));
+        }
+        for (std::size_t i = first; i < last; ++i) {
+            const auto r = results[i - first].get();
+            if (!r) continue;  // abandoned at shutdown: not an attempt, sent after the restart
+            storage::record_attempt(conn, due[i].id, *r);
+            ++n;
+        }
     }
     return n;
 }
 
 namespace {
-
-// The group robots answer 200 with {"errcode":N,"errmsg":"..."}; N != 0 is a failure
-// (45009 rate limit, 310000 keyword or signature check ...).
-std::optional<std::string> robot_error(std::string_view format, const std::string& answer) {
-    if (format == "json") return std::nullopt;
-    const auto j = nlohmann::json::parse(answer, nullptr, false);
-    if (!j.is_object()) return std::nullopt;
-    const auto code = j.find("errcode");
-    if (code == j.end() || !code->is_number_integer() || code->get<long long>() == 0) {
-        return std::nullopt;
-    }
-    std::string msg = j.value("errmsg", std::string{});
-    if (msg.size() > 200) msg.resize(200);
-    return "errcode " + std::to_string(code->get<long long>()) + ": " + msg;
-}
 
 double jitter() {
     thread_local std::mt19937 gen{std::random_device{}()};
@@ -220,32 +225,16 @@ std::optional<storage::AttemptResult> Dispatcher::attempt(const storage::DueDeli
     using Outcome = storage::AttemptResult::Outcome;
     storage::AttemptResult r;
     const std::string key = delivery_key(d.webhook_id, d.audit_id);
-    const auto url = parse_url(d.url);
-    if (!url) {
-        r.error = "the url cannot be used";
-    } else {
-        const std::vector<std::pair<std::string, std::string>> headers{
-            {"X-Fleetwatch-Signature", signature_header(d.secret, d.body)},
-            {"X-Fleetwatch-Delivery", key},
-            {"X-Fleetwatch-Event", d.kind},
-            {"X-Fleetwatch-Attempt", std::to_string(d.attempts + 1)}};
-        PostResult p = post(*url, headers, d.body, options_.request_timeout, abandon_);
-        if (p.abandoned) return std::nullopt;
-        r.http_status = p.status;
-        if (p.status && *p.status >= 200 && *p.status < 300) {
-            if (auto err = robot_error(d.format, p.body)) {
-                r.error = std::move(*err);
-            } else {
-                r.outcome = Outcome::delivered;
-                stats_->delivered.Increment();
-                return r;
-            }
-        } else if (p.status) {
-            r.error = "HTTP " + std::to_string(*p.status);
-        } else {
-            r.error = std::move(p.error);
-        }
+    const SendResult sent = send(d.url, d.format, d.secret, d.body, key, d.kind, d.attempts + 1,
+                                 options_.request_timeout, abandon_);
+    if (sent.abandoned) return std::nullopt;
+    r.http_status = sent.status;
+    if (sent.delivered) {
+        r.outcome = Outcome::delivered;
+        stats_->delivered.Increment();
+        return r;
     }
+    r.error = sent.error;
     const int attempts = d.attempts + 1;
     if (attempts >= options_.retry.max_attempts) {
         r.outcome = Outcome::failed;

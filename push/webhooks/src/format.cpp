@@ -262,16 +262,39 @@ std::string markdown_text(const Event& e, const TextOptions& text) {
     return out;
 }
 
+namespace {
+
+std::string robot_body(std::string_view format, const std::string& title, const std::string& text) {
+    json b = format == "wecom"
+                 ? json{{"msgtype", "markdown"}, {"markdown", {{"content", text}}}}
+                 : json{{"msgtype", "markdown"}, {"markdown", {{"title", title}, {"text", text}}}};
+    return b.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string test_body(std::string_view format, std::int64_t webhook_id, core::Timestamp now) {
+    if (format == "wecom" || format == "dingtalk") {
+        const std::string title = "fleetwatch 测试消息";
+        return robot_body(format, title,
+                          "### " + title + "\n> webhook #" + std::to_string(webhook_id) +
+                              " 已连通，此后的违规通知将发到这里。\n> 时间：" +
+                              local_time(now, 8 * 3600));
+    }
+    return json{{"kind", kTestKind},
+                {"delivery_id", std::to_string(webhook_id) + ".test"},
+                {"event_id", nullptr},
+                {"webhook_id", webhook_id},
+                {"at", core::format_rfc3339(now)},
+                {"recomputed", false},
+                {"data", nullptr}}
+        .dump();
+}
+
 std::string body(std::string_view format, std::int64_t webhook_id, const Event& e,
                  const TextOptions& text) {
-    if (format == "wecom") {
-        return json{{"msgtype", "markdown"}, {"markdown", {{"content", markdown_text(e, text)}}}}
-            .dump(-1, ' ', false, json::error_handler_t::replace);
-    }
-    if (format == "dingtalk") {
-        return json{{"msgtype", "markdown"},
-                    {"markdown", {{"title", title_text(e)}, {"text", markdown_text(e, text)}}}}
-            .dump(-1, ' ', false, json::error_handler_t::replace);
+    if (format == "wecom" || format == "dingtalk") {
+        return robot_body(format, title_text(e), markdown_text(e, text));
     }
     json data = violation_json(e.violation);
     data["plate"] = nullable(e.context.plate);

@@ -187,6 +187,9 @@ struct DeliverySummary {
 };
 std::map<std::int64_t, DeliverySummary> delivery_summaries(Connection& conn);
 
+// Deletes delivered and failed deliveries created more than `age` ago; how many.
+std::int64_t prune_deliveries(Connection& conn, std::chrono::hours age);
+
 // Pending deliveries of enabled webhooks (the queue depth metric).
 std::int64_t pending_delivery_count(Connection& conn);
 

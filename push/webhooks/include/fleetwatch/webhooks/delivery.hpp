@@ -56,4 +56,19 @@ PostResult post(const Url& url, const std::vector<std::pair<std::string, std::st
                 const std::string& body, std::chrono::milliseconds timeout,
                 const std::atomic<bool>& abandon);
 
+// One signed delivery attempt: the headers (X-Fleetwatch-Signature, -Delivery, -Event,
+// -Attempt), the POST, and the verdict: delivered on 2xx, unless a group robot (`format`
+// wecom or dingtalk) answers a non-zero `errcode` (45009 rate limited, 310000 keyword or
+// signature check ...).
+struct SendResult {
+    bool delivered = false;
+    std::optional<int> status;  // the HTTP status, when an answer came
+    std::string error;          // why not delivered ("HTTP 500", "connect: ...", "errcode 1: ...")
+    std::string answer;         // the answer's body (at most 64 KiB)
+    bool abandoned = false;     // stopped by `abandon`: not an attempt
+};
+SendResult send(const std::string& url, std::string_view format, std::string_view secret,
+                const std::string& body, const std::string& delivery_id, std::string_view event,
+                int attempt, std::chrono::milliseconds timeout, const std::atomic<bool>& abandon);
+
 }  // namespace fleetwatch::webhooks

@@ -5,13 +5,15 @@
 //   1. queue: the engine audit rows past the outbox watermark (storage/webhooks.hpp) become
 //      one delivery per webhook they pass (format.hpp), body fixed now; the deliveries and the
 //      new watermark are written in one transaction.
-//   2. send: each enabled webhook's oldest pending delivery, when due, is POSTed (one at a
-//      time: a webhook's deliveries arrive in order). 2xx is delivered (for wecom/dingtalk
+//   2. send: each enabled webhook's oldest pending delivery, when due, is POSTed (a webhook's
+//      deliveries go one at a time, in order; up to `concurrency` webhooks at once, so a
+//      receiver that hangs delays only its own queue). 2xx is delivered (for wecom/dingtalk
 //      also the answer's `errcode` must be 0); anything else is retried with back-off
 //      (delivery.hpp) and after RetryPolicy::max_attempts it is `failed`.
 // The thread waits poll_interval between rounds with nothing to do, less when a retry falls
 // due sooner, and wakes at once on notify() (e.g. from a publisher after a stored change).
-// Nothing is held in memory between rounds: a restart resumes from the database.
+// Nothing is held in memory between rounds: a restart resumes from the database. Once an hour
+// the delivered and failed deliveries older than `retention` are deleted.
 //
 // Errors: a database failure is logged (at most every 30 s), the connection reopened next
 // round; a receiver's failure is recorded on the delivery (last_status, last_error) and
@@ -51,6 +53,9 @@ struct DispatcherOptions {
     std::chrono::milliseconds stop_grace{2000};
     RetryPolicy retry;
     std::size_t batch = 200;  // audit rows per queue step, deliveries per send step
+    std::size_t concurrency = 8;  // requests in flight at once (to different webhooks)
+    // Delivered and failed deliveries older than this are deleted (checked hourly).
+    std::chrono::hours retention{24 * 30};
     TextOptions text;
 };
 
@@ -87,6 +92,7 @@ class Dispatcher {
     std::condition_variable cv_;
     bool nudged_ = false;
     bool finished_ = false;  // run() returned
+    std::chrono::steady_clock::time_point next_prune_{};
     std::thread thread_;
 };
 

@@ -81,6 +81,12 @@ struct TextOptions {
 std::string body(std::string_view format, std::int64_t webhook_id, const Event& e,
                  const TextOptions& text);
 
+// The body of POST /api/v1/webhooks/{id}/test: for json {"kind":"webhook.test",
+// "delivery_id":"<id>.test","event_id":null,"webhook_id","at","recomputed":false,"data":null};
+// for the robots a markdown message saying it is a test.
+std::string test_body(std::string_view format, std::int64_t webhook_id, core::Timestamp now);
+inline constexpr std::string_view kTestKind = "webhook.test";
+
 // The markdown text of the group robots (Chinese): what, plate, driver, severity, local
 // time, peak and limit, and where to look.
 std::string markdown_text(const Event& e, const TextOptions& text);
