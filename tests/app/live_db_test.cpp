@@ -182,6 +182,35 @@ TEST_F(LiveServiceDb, ALeaderSeesOnlyTheVehiclesOfTheConvoyTheyLead) {
     EXPECT_FALSE(overspeed_opened(*admin, convoy_bus).is_null()) << "the admin sees every vehicle";
 }
 
+TEST_F(LiveServiceDb, AcceptedPositionsReachOnlyTheClientsThatAskedForThem) {
+    auto without = std::make_unique<WsClient>(service_->http_port(),
+                                              "/api/v1/live?token=" + token("root"));
+    auto with = std::make_unique<WsClient>(service_->http_port(),
+                                           "/api/v1/live?positions=true&token=" + token("root"));
+    ASSERT_TRUE(with->open());
+    const core::VehicleId shuttle = vehicle(kShuttlePhone);
+    auto t = terminal(kShuttlePhone);
+    testing::send_batch(*t, testing::drive(3, 40, 10s));
+    nlohmann::json position;
+    while (const auto f = with->read(10s)) {
+        const auto j = nlohmann::json::parse(f->payload);
+        if (j["kind"] == "position") {
+            position = j;
+            break;
+        }
+    }
+    ASSERT_FALSE(position.is_null()) << "no position frame";
+    EXPECT_EQ(position["data"]["vehicle_id"], shuttle);
+    EXPECT_DOUBLE_EQ(position["data"]["speed_kmh"].get<double>(), 40.0);
+    // The newest of the batch: the third fix, 2 s after the first.
+    EXPECT_DOUBLE_EQ(position["data"]["lat"].get<double>(), 32.1002);
+    // The other client gets violations and warnings only; nothing here makes one for the
+    // shuttle at 40 km/h, so whatever it gets must not be a position.
+    while (const auto f = without->read(500ms)) {
+        EXPECT_NE(nlohmann::json::parse(f->payload)["kind"], "position");
+    }
+}
+
 TEST_F(LiveServiceDb, NoTokenIs401AndStoppingTheServiceClosesClientsWith1001) {
     WsClient anonymous(service_->http_port(), "/api/v1/live");
     EXPECT_EQ(anonymous.refused_status(), 401);
