@@ -17,6 +17,7 @@
 
 #include "fleetwatch/app/config.hpp"
 #include "http_client.hpp"
+#include "service_config.hpp"
 #include "test_receiver.hpp"
 #include "webhooks_db_fixture.hpp"
 
@@ -31,10 +32,7 @@ class ServiceWebhooksDb : public WebhooksDb {
     void SetUp() override {
         WebhooksDb::SetUp();
         if (IsSkipped() || HasFatalFailure()) return;
-        spool_ = std::filesystem::temp_directory_path() /
-                 ("fleetwatch-webhooks-test-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        std::filesystem::remove_all(spool_);
+        spool_ = fresh_spool("fleetwatch-webhooks-test");
     }
     void TearDown() override {
         service_.reset();
@@ -42,20 +40,10 @@ class ServiceWebhooksDb : public WebhooksDb {
         WebhooksDb::TearDown();
     }
     void start() {
-        app::ConfigSources sources;
-        sources.getenv = [](const std::string&) -> std::optional<std::string> { return {}; };
-        sources.flags = {{"database.url", conninfo()},
-                         {"ingest.listen", "127.0.0.1:0"},
-                         {"http.listen", "127.0.0.1:0"},
-                         {"metrics.listen", ""},
-                         {"storage.spool_dir", spool_.string()},
-                         {"webhooks.poll_interval_ms", "50"},
-                         {"webhooks.retry_base_ms", "50"},
-                         {"webhooks.retry_cap_s", "1"},
-                         {"log.level", "warn"}};
         registry_ = std::make_unique<prometheus::Registry>();
         ::setenv("FLEETWATCH_ADMIN_PASSWORD", "webhook-test-admin", 1);
-        service_ = std::make_unique<app::Service>(app::load_config(sources), *registry_);
+        service_ =
+            std::make_unique<app::Service>(service_config(conninfo(), spool_, {}), *registry_);
         ::unsetenv("FLEETWATCH_ADMIN_PASSWORD");
         service_->start();
     }
