@@ -62,6 +62,10 @@ class PublishingSink final : public core::EventSink {
         return true;
     }
     bool submit(const core::DriverCardEvent& event) override { return next_.submit(event); }
+    // Heartbeats must reach the rules (terminal_offline): EventSink's default drops them.
+    void contact(core::VehicleId vehicle, core::Timestamp received_at) override {
+        next_.contact(vehicle, received_at);
+    }
 
   private:
     core::EventSink& next_;
