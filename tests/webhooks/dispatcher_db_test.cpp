@@ -39,6 +39,19 @@ class DispatcherDb : public WebhooksDb {
         return scalar("SELECT coalesce(string_agg(webhook_id || ':' || kind || ':' || state, ',' "
                       "ORDER BY id), '') FROM webhook_deliveries WHERE " + where);
     }
+    // A metric's value in registry_ (the series with label outcome=`outcome`, if given).
+    double metric(const std::string& name, const std::string& outcome = {}) {
+        for (const auto& family : registry_.Collect()) {
+            if (family.name != name) continue;
+            for (const auto& m : family.metric) {
+                const bool match = outcome.empty() || (!m.label.empty() && m.label[0].value == outcome);
+                if (!match) continue;
+                return family.type == prometheus::MetricType::Gauge ? m.gauge.value
+                                                                    : m.counter.value;
+            }
+        }
+        return -1;
+    }
     prometheus::Registry registry_;
 };
 
@@ -173,6 +186,10 @@ TEST_F(DispatcherDb, AFailingReceiverGetsEveryEventOnceInOrderAfterItRecovers) {
     EXPECT_EQ(all[3].attempt, "4");
     EXPECT_EQ(scalar("SELECT string_agg(attempts::text, ',' ORDER BY id) FROM webhook_deliveries"),
               "4,1,1,1");
+    EXPECT_EQ(metric("fleetwatch_webhook_attempts_total", "retry"), 3);
+    EXPECT_EQ(metric("fleetwatch_webhook_attempts_total", "delivered"), 4);
+    EXPECT_EQ(metric("fleetwatch_webhook_events_queued_total"), 4);
+    EXPECT_EQ(metric("fleetwatch_webhook_pending"), 0);
     std::this_thread::sleep_for(100ms);
     auto conn = connect();
     d.pump(conn);
