@@ -435,6 +435,18 @@ std::unique_ptr<RulesStage> make_rules_stage(const Config& c, storage::Connectio
     return stage;
 }
 
+// Wakes the webhook dispatcher when a violation was stored: it would find the event within
+// webhooks.poll_interval_ms anyway (the audit rows are its outbox, not this call).
+class WebhookNudge final : public push::Publisher {
+  public:
+    explicit WebhookNudge(webhooks::Dispatcher& dispatcher) : dispatcher_(dispatcher) {}
+    void violation(const push::ViolationEvent&) override { dispatcher_.notify(); }
+    void warning(const push::FatigueWarning&) override {}
+
+  private:
+    webhooks::Dispatcher& dispatcher_;
+};
+
 webhooks::DispatcherOptions webhook_options(const Config& c) {
     webhooks::DispatcherOptions o;
     o.conninfo = c.database.url;
@@ -457,6 +469,10 @@ struct Service::Impl {
           directory(ingest::TerminalDirectory::Options{c.ingest.auto_register, 16}),
           stats(registry) {
         auto log = spdlog::default_logger();
+        if (!config.database.url.empty() && config.webhooks.enabled) {
+            webhooks_dispatcher =
+                std::make_unique<webhooks::Dispatcher>(webhook_options(config), registry);
+        }
         make_publisher(registry);
         if (!config.database.url.empty()) {
             try {
@@ -492,10 +508,6 @@ struct Service::Impl {
             refresher = std::make_unique<TerminalRefresher>(directory, config.database.url,
                                                             config.database.refresh_terminals);
             auth_recorder = std::make_unique<AuthenticationRecorder>(config.database.url);
-            if (config.webhooks.enabled) {
-                webhooks_dispatcher =
-                    std::make_unique<webhooks::Dispatcher>(webhook_options(config), registry);
-            }
         } else {
             log->warn("database.url is empty: no terminal can authenticate and nothing is stored");
             sink = std::make_unique<RefusingSink>();
@@ -537,17 +549,24 @@ struct Service::Impl {
         }
     }
 
-    // The rules' and accepted positions' publisher: the given one or the log, and with the HTTP
-    // API the live hub beside it.
+    // The rules' and accepted positions' publisher: the given one or the log, and beside it the
+    // webhook dispatcher's wake-up (with webhooks) and the live hub (with the HTTP API).
     void make_publisher(prometheus::Registry& registry) {
         if (publisher == nullptr) {
             own_publisher = std::make_unique<push::LogPublisher>();
             publisher = own_publisher.get();
         }
-        if (config.http.listen.empty()) return;
-        live_hub = std::make_unique<push::LiveHub>(live_hub_options(config, registry));
-        fan_out = std::make_unique<push::FanOutPublisher>(
-            std::vector<push::Publisher*>{publisher, live_hub.get()});
+        std::vector<push::Publisher*> targets{publisher};
+        if (webhooks_dispatcher) {
+            webhook_nudge = std::make_unique<WebhookNudge>(*webhooks_dispatcher);
+            targets.push_back(webhook_nudge.get());
+        }
+        if (!config.http.listen.empty()) {
+            live_hub = std::make_unique<push::LiveHub>(live_hub_options(config, registry));
+            targets.push_back(live_hub.get());
+        }
+        if (targets.size() == 1) return;
+        fan_out = std::make_unique<push::FanOutPublisher>(std::move(targets));
         publisher = fan_out.get();
     }
 
@@ -606,11 +625,14 @@ struct Service::Impl {
     }
 
     Config config;
-    push::Publisher* publisher = nullptr;  // given or own_publisher; or fan_out to it and the hub
+    push::Publisher* publisher = nullptr;  // given or own_publisher; or fan_out to it, the nudge, the hub
     ingest::TerminalDirectory directory;
     ingest::IngestStats stats;
     std::unique_ptr<core::EventSink> sink;
     storage::PositionWriter* writer = nullptr;
+    // With a database and webhooks.enabled (before the publishers that wake it).
+    std::unique_ptr<webhooks::Dispatcher> webhooks_dispatcher;
+    std::unique_ptr<WebhookNudge> webhook_nudge;
     std::unique_ptr<push::Publisher> own_publisher;  // when none was given
     std::unique_ptr<push::LiveHub> live_hub;         // with the HTTP API
     std::unique_ptr<push::FanOutPublisher> fan_out;
@@ -618,7 +640,6 @@ struct Service::Impl {
     std::unique_ptr<RulesStage> rules_stage;  // before the server: it is the server's sink
     std::unique_ptr<TerminalRefresher> refresher;
     std::unique_ptr<AuthenticationRecorder> auth_recorder;
-    std::unique_ptr<webhooks::Dispatcher> webhooks_dispatcher;  // with a database, webhooks.enabled
     std::optional<ingest::Server> server;
     // The HTTP API; the router and endpoints outlive the io_context's handlers (declared first).
     std::unique_ptr<IngestTerminalLink> terminal_link;  // text and alarm confirmations

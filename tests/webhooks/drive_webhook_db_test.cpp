@@ -48,7 +48,11 @@ class DriveWebhookDb : public storage::testing::DatabaseTest {
     void start() {
         service_ = std::make_unique<app::Service>(
             service_config(conninfo(), spool_,
-                           {{"http.listen", ""}, {"rules.fleet_file", kDemoFleet}}),
+                           // A poll a minute apart: what arrives sooner was woken by the
+                           // rules' publisher (Service's WebhookNudge).
+                           {{"http.listen", ""},
+                            {"rules.fleet_file", kDemoFleet},
+                            {"webhooks.poll_interval_ms", "60000"}}),
             registry_);
         service_->start();
     }

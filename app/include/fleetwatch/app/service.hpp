@@ -12,7 +12,8 @@
 // Stop order (stop(), also the destructor): the HTTP API first, then the ingest server (no
 // submit after it), then the rules (what is queued is judged and its violations written), the
 // webhook dispatcher (push/webhooks/dispatcher.hpp: started with the rules, when
-// `webhooks.enabled` and there is a database; its queue is in PostgreSQL), the
+// `webhooks.enabled` and there is a database; its queue is in PostgreSQL; the publisher wakes
+// it for each stored violation), the
 // refresher, then the writer, which flushes everything accepted to PostgreSQL or the spool.
 //
 // The HTTP API (api/, `http.listen`; empty = none) runs on an io_context of its own with
