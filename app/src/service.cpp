@@ -646,8 +646,9 @@ struct Service::Impl {
     std::unique_ptr<api::StaticFiles> static_files;  // http.static_dir
     std::unique_ptr<api::Endpoints> endpoints;
     api::Router router;
-    std::unique_ptr<api::LiveStream> live;
     std::unique_ptr<boost::asio::io_context> http_io;
+    // After the io_context: its refresh timer must be destroyed while the io_context exists.
+    std::unique_ptr<api::LiveStream> live;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
         http_work;
     std::optional<api::HttpServer> http;

@@ -97,10 +97,11 @@ class LiveStreamTest : public ::testing::Test {
         convoys_[leader] = std::move(vehicles);
     }
 
+    // The hub outlives the io_context: sessions still queued in it unsubscribe when destroyed.
+    std::unique_ptr<push::LiveHub> hub_;
     boost::asio::io_context io_;
     std::vector<std::thread> threads_;
     Router router_;
-    std::unique_ptr<push::LiveHub> hub_;
     std::unique_ptr<LiveStream> live_;
     std::unique_ptr<HttpServer> server_;
     std::mutex mutex_;
