@@ -48,6 +48,7 @@ class RefusingSink final : public core::EventSink {
   public:
     bool submit(std::span<const core::Position>) override { return false; }
     bool submit(const core::DriverCardEvent&) override { return false; }
+    void contact(core::VehicleId, core::Timestamp) override {}  // nothing is judged
 };
 
 // Hands what the next sink accepted (durable) on to the publisher too: positions for the live
@@ -62,7 +63,6 @@ class PublishingSink final : public core::EventSink {
         return true;
     }
     bool submit(const core::DriverCardEvent& event) override { return next_.submit(event); }
-    // Heartbeats must reach the rules (terminal_offline): EventSink's default drops them.
     void contact(core::VehicleId vehicle, core::Timestamp received_at) override {
         next_.contact(vehicle, received_at);
     }

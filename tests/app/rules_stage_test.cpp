@@ -19,6 +19,7 @@ class CountingSink final : public core::EventSink {
         return accept;
     }
     bool submit(const core::DriverCardEvent&) override { return accept; }
+    void contact(core::VehicleId, core::Timestamp) override {}
     bool accept;
     std::size_t positions = 0;
 };

@@ -148,6 +148,7 @@ class CountingSink final : public core::EventSink {
         return true;
     }
     bool submit(const core::DriverCardEvent&) override { return true; }
+    void contact(core::VehicleId, core::Timestamp) override {}
     std::atomic<std::uint64_t> positions{0};
 };
 

@@ -37,8 +37,10 @@ public:
     virtual bool submit(const DriverCardEvent& event) = 0;
     // An authenticated terminal sent something that is neither a position nor a card event
     // (a heartbeat, an answer to a downlink): it is online (RULES.md terminal_offline). Never
-    // refused; a sink that does not judge liveness ignores it.
-    virtual void contact(VehicleId /*vehicle*/, Timestamp /*received_at*/) {}
+    // refused. Pure, like submit: a sink that wraps another must pass it on, and one that does
+    // not judge liveness says so with an empty body (a default here once let a wrapper drop
+    // every heartbeat unnoticed).
+    virtual void contact(VehicleId vehicle, Timestamp received_at) = 0;
 };
 
 }  // namespace fleetwatch::core

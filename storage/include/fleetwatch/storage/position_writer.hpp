@@ -109,6 +109,8 @@ class PositionWriter final : public core::EventSink {
 
     bool submit(std::span<const core::Position> positions) override;
     bool submit(const core::DriverCardEvent& event) override;
+    // Liveness is judged by the rules (terminal_offline); nothing is stored for a heartbeat.
+    void contact(core::VehicleId, core::Timestamp) override {}
 
     // Waits until everything submitted before the call is committed to the database or in the
     // spool. False on timeout.
