@@ -242,13 +242,14 @@ std::vector<LiveVehicleRow> live_vehicles(Connection& conn,
         // prunes the daily partitions.
         const auto r = tx.exec_params(
             std::string(R"sql(
-            SELECT v.id, v.plate, v.class, extract(epoch FROM t.last_seen_at)::bigint,
+            SELECT v.id, v.plate, v.class,
+                   extract(epoch FROM GREATEST(t.last_seen_at, p.received_at))::bigint,
                    (SELECT count(*) FROM violations x WHERE x.vehicle_id = v.id
                      AND x.ended_at IS NULL AND x.status <> 'retracted'),
                    p.* FROM vehicles v
             LEFT JOIN terminals t ON t.phone_key = v.phone_key
             LEFT JOIN LATERAL (
-                SELECT )sql") + kPositionColumns + R"sql( FROM positions
+                SELECT )sql") + kPositionColumns + R"sql(, received_at FROM positions
                 WHERE vehicle_id = v.id AND gps_time > now() - $2 * interval '1 second'
                   AND gps_time < now() + interval '1 day'
                 ORDER BY gps_time DESC LIMIT 1) p ON true

@@ -397,7 +397,10 @@ TEST_F(EndpointsTest, TheLiveListHasTheLatestPositionOfEachVehicleOneMaySee) {
     EXPECT_FALSE(items[0]["last_seen_at"].is_null());
     EXPECT_EQ(items[0]["open_violations"], 1);
     EXPECT_TRUE(items[1]["position"].is_null());  // vehicle 2 never reported
+    EXPECT_TRUE(items[1]["last_seen_at"].is_null());
     EXPECT_EQ(items[2]["open_violations"], 0);
+    // Vehicle 3 has no terminals row: last seen when its newest position arrived.
+    EXPECT_FALSE(items[2]["last_seen_at"].is_null());
 
     const auto mine = c.get("/api/v1/live/vehicles", login(c, "li"));
     const auto mine_items = mine.json()["items"];

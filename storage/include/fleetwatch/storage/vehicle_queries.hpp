@@ -84,7 +84,8 @@ std::optional<Track> vehicle_track(Connection& conn, core::VehicleId vehicle, co
                                    core::Timestamp to, std::size_t max_points);
 
 // The latest position of each vehicle (of a leader's convoys, with `leader_username`) within
-// `lookback`, and when its terminal was last heard from; vehicles never seen have no position.
+// `lookback`; vehicles never seen have no position. last_seen_at: the later of that position's
+// arrival and the terminal's last registration or authentication (heartbeats are not stored).
 struct LiveVehicleRow {
     core::VehicleId id = 0;
     std::string plate;
