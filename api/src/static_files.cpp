@@ -73,7 +73,11 @@ Response StaticFiles::serve(const Request& request) const {
     std::error_code ec;
     std::filesystem::path file = std::filesystem::canonical(root_ / rel, ec);
     if (ec) throw not_found();
-    if (std::filesystem::is_directory(file, ec)) file /= "index.html";
+    // A directory's index.html is resolved too: it may be a symlink of its own.
+    if (std::filesystem::is_directory(file, ec)) {
+        file = std::filesystem::canonical(file / "index.html", ec);
+        if (ec) throw not_found();
+    }
     // Symlinks may not lead out of the root.
     const auto [r_end, f_it] = std::mismatch(root_.begin(), root_.end(), file.begin(), file.end());
     if (r_end != root_.end()) throw not_found();

@@ -207,6 +207,8 @@ class StaticServerTest : public ServerTest {
         std::ofstream(base_ / "web" / "sub" / "index.html") << "sub";
         std::ofstream(base_ / "secret.txt") << "do not serve";
         std::filesystem::create_symlink(base_ / "secret.txt", base_ / "web" / "link-out");
+        std::filesystem::create_directories(base_ / "web" / "trap");
+        std::filesystem::create_symlink(base_ / "secret.txt", base_ / "web" / "trap" / "index.html");
         files_ = std::make_unique<StaticFiles>(base_ / "web");
         router_.set_static([this](Request& r) { return files_->serve(r); });
         ServerTest::SetUp();
@@ -251,6 +253,7 @@ TEST_F(StaticServerTest, TraversalIsRefusedHoweverItIsWritten) {
     // A symlink out of the root, and a path too long, are not files here.
     HttpClient c(port());
     EXPECT_EQ(c.get("/link-out").status, 404);
+    EXPECT_EQ(c.get("/trap/").status, 404);  // a directory whose index.html leads out
     EXPECT_EQ(c.get("/" + std::string(1100, 'a')).status, 400);
     // Nothing changed on disk.
     EXPECT_EQ(std::filesystem::file_size(base_ / "secret.txt"), 12u);
