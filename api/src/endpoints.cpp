@@ -41,12 +41,6 @@ json to_json(const storage::PositionRow& p) {
 }
 
 
-constexpr std::array<std::string_view, 10> kViolationTypes{
-    "overspeed",        "route_deviation",     "fatigue_continuous",    "fatigue_daily",
-    "forbidden_hours",  "unidentified_driver", "convoy_straggler",      "convoy_member_offline",
-    "terminal_alarm",   "terminal_offline"};
-constexpr std::array<std::string_view, 6> kViolationStatuses{
-    "new", "acknowledged", "rectified", "dismissed", "excused", "retracted"};
 constexpr std::size_t kMaxNoteBytes = 4000;
 
 // API.md's violation object: the same as a webhook's `data` (push/webhooks).
@@ -298,8 +292,8 @@ Response Endpoints::violations(Request& r) {
     storage::ViolationFilter f;
     f.vehicle_id = id_query(r, "vehicle_id");
     f.driver_id = id_query(r, "driver_id");
-    f.type = enum_param(r, "type", kViolationTypes);
-    f.status = enum_param(r, "status", kViolationStatuses);
+    f.type = enum_param(r, "type", storage::kViolationTypes);
+    f.status = enum_param(r, "status", storage::kViolationStatuses);
     if (const std::string* v = r.query_param("from"); v != nullptr && !v->empty()) {
         f.from = time_param(r, "from", {});
     }

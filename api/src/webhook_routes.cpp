@@ -9,6 +9,7 @@
 
 #include "fleetwatch/api/auth.hpp"
 #include "fleetwatch/api/router.hpp"
+#include "fleetwatch/storage/violations.hpp"
 #include "fleetwatch/storage/webhooks.hpp"
 #include "fleetwatch/webhooks/delivery.hpp"
 #include "fleetwatch/webhooks/format.hpp"
@@ -20,13 +21,9 @@ using nlohmann::json;
 namespace {
 
 constexpr std::array<std::string_view, 3> kFormats{"json", "wecom", "dingtalk"};
-constexpr std::array<std::string_view, 10> kTypes{
-    "overspeed",       "route_deviation",     "fatigue_continuous", "fatigue_daily",
-    "forbidden_hours", "unidentified_driver", "convoy_straggler",   "convoy_member_offline",
-    "terminal_alarm",  "terminal_offline"};
-constexpr std::array<std::string_view, 4> kKinds{"opened", "updated", "closed", "retracted"};
-constexpr std::array<std::string_view, 5> kSeverities{"minor", "moderate", "serious", "severe",
-                                                      "critical"};
+using storage::kSeverities;
+using storage::kViolationTypes;
+using webhooks::kEventKindNames;
 constexpr std::array<std::string_view, 3> kStates{"pending", "delivered", "failed"};
 constexpr std::array<std::string_view, 8> kFields{"url",          "format", "types",
                                                   "kinds",        "min_severity", "secret",
@@ -168,8 +165,8 @@ class WebhookRoutes {
         if (url == body.end()) invalid("url", "url is required");
         w.url = url_of(*url);
         w.format = body.contains("format") ? one_of(body["format"], "format", kFormats) : "json";
-        if (body.contains("types")) w.types = subset_of(body["types"], "types", kTypes);
-        w.kinds = body.contains("kinds") ? subset_of(body["kinds"], "kinds", kKinds)
+        if (body.contains("types")) w.types = subset_of(body["types"], "types", kViolationTypes);
+        w.kinds = body.contains("kinds") ? subset_of(body["kinds"], "kinds", kEventKindNames)
                                          : webhooks::default_kinds(w.format);
         w.min_severity = body.contains("min_severity")
                              ? one_of(body["min_severity"], "min_severity", kSeverities)
@@ -217,8 +214,8 @@ class WebhookRoutes {
         storage::WebhookPatch p;
         if (body.contains("url")) p.url = url_of(body["url"]);
         if (body.contains("format")) p.format = one_of(body["format"], "format", kFormats);
-        if (body.contains("types")) p.types = subset_of(body["types"], "types", kTypes);
-        if (body.contains("kinds")) p.kinds = subset_of(body["kinds"], "kinds", kKinds);
+        if (body.contains("types")) p.types = subset_of(body["types"], "types", kViolationTypes);
+        if (body.contains("kinds")) p.kinds = subset_of(body["kinds"], "kinds", kEventKindNames);
         if (body.contains("min_severity")) {
             p.min_severity = one_of(body["min_severity"], "min_severity", kSeverities);
         }

@@ -12,11 +12,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 4> kShortNames{"opened", "updated", "closed", "retracted"};
 constexpr std::array<std::string_view, 4> kKindNames{"violation.opened", "violation.updated",
                                                      "violation.closed", "violation.retracted"};
-constexpr std::array<std::string_view, 5> kSeverities{"minor", "moderate", "serious", "severe",
-                                                      "critical"};
 constexpr std::array<std::string_view, 5> kSeverityText{"轻微", "一般", "较重", "严重",
                                                         "特别严重"};
 constexpr std::array<std::string_view, 4> kKindText{"新违规", "违规更新", "违规结束",
@@ -110,12 +107,12 @@ json nullable(const std::optional<T>& v) {
 
 }  // namespace
 
-std::string_view short_name(EventKind k) noexcept { return kShortNames[static_cast<std::size_t>(k)]; }
+std::string_view short_name(EventKind k) noexcept { return kEventKindNames[static_cast<std::size_t>(k)]; }
 std::string_view kind_name(EventKind k) noexcept { return kKindNames[static_cast<std::size_t>(k)]; }
 
 std::optional<EventKind> parse_short_name(std::string_view s) noexcept {
-    for (std::size_t i = 0; i < kShortNames.size(); ++i) {
-        if (kShortNames[i] == s) return static_cast<EventKind>(i);
+    for (std::size_t i = 0; i < kEventKindNames.size(); ++i) {
+        if (kEventKindNames[i] == s) return static_cast<EventKind>(i);
     }
     return std::nullopt;
 }
@@ -126,8 +123,8 @@ std::optional<EventKind> kind_of_action(std::string_view action) noexcept {
 }
 
 std::optional<int> severity_rank(std::string_view severity) noexcept {
-    for (std::size_t i = 0; i < kSeverities.size(); ++i) {
-        if (kSeverities[i] == severity) return static_cast<int>(i);
+    for (std::size_t i = 0; i < storage::kSeverities.size(); ++i) {
+        if (storage::kSeverities[i] == severity) return static_cast<int>(i);
     }
     return std::nullopt;
 }

@@ -20,10 +20,12 @@
 // Threads: a ViolationStore is used by one thread at a time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -33,6 +35,17 @@
 #include "fleetwatch/storage/database.hpp"
 
 namespace fleetwatch::storage {
+
+// The names migration 0004's CHECKs allow: every layer that validates or lists them uses these.
+inline constexpr std::array<std::string_view, 10> kViolationTypes{
+    "overspeed",       "route_deviation",     "fatigue_continuous", "fatigue_daily",
+    "forbidden_hours", "unidentified_driver", "convoy_straggler",   "convoy_member_offline",
+    "terminal_alarm",  "terminal_offline"};
+// In rank order, least first.
+inline constexpr std::array<std::string_view, 5> kSeverities{"minor", "moderate", "serious",
+                                                             "severe", "critical"};
+inline constexpr std::array<std::string_view, 6> kViolationStatuses{
+    "new", "acknowledged", "rectified", "dismissed", "excused", "retracted"};
 
 struct ViolationRecord {
     std::string type;      // "overspeed", ... (the CHECK of violations.type)

@@ -18,6 +18,7 @@
 // Pure functions: no I/O, thread-safe.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -26,11 +27,15 @@
 
 #include "fleetwatch/core/time.hpp"
 #include "fleetwatch/storage/violation_queries.hpp"
+#include "fleetwatch/storage/violations.hpp"
 #include "fleetwatch/storage/webhooks.hpp"
 
 namespace fleetwatch::webhooks {
 
 enum class EventKind : std::uint8_t { opened, updated, closed, retracted };
+// short_name of each EventKind, in its order (a webhook's `kinds`).
+inline constexpr std::array<std::string_view, 4> kEventKindNames{"opened", "updated", "closed",
+                                                                 "retracted"};
 
 // "opened", ... (a webhook's `kinds`).
 std::string_view short_name(EventKind k) noexcept;
