@@ -10,7 +10,7 @@
 // rows already stored are unchanged).
 #include "fleet_routes.hpp"
 
-#include <cstring>
+#include <functional>
 #include <map>
 #include <regex>
 
@@ -75,9 +75,10 @@ std::string api_message(std::string message) {
     if (message.find("looser than") != std::string::npos) {
         throw ApiError(422, "looser_than_law", field + ": " + message, field);
     }
-    if (message.find("already defined") != std::string::npos ||
-        message.find("rejected by the database") != std::string::npos ||
-        message.find("already") != std::string::npos) {
+    // "... is already defined by ..." (the file's duplicate check), "... already used by ..."
+    // and "rejected by the database" (the import's).
+    if (message.find("already") != std::string::npos ||
+        message.find("rejected by the database") != std::string::npos) {
         throw ApiError(409, "conflict", field + ": " + message, field);
     }
     throw ApiError(400, "invalid_parameter", (field.empty() ? "" : field + ": ") + message, field);
@@ -122,6 +123,9 @@ json geometry_coordinates(const json& body, std::string_view type) {
     return (*g)["coordinates"];
 }
 
+// "vehicles" -> "vehicle", for messages.
+std::string singular(std::string_view kind) { return std::string(kind.substr(0, kind.size() - 1)); }
+
 // A natural key from the export's id index, or 400 naming `field`.
 json natural_key(const json& ids, const char* section, const json& body, const char* field,
                  bool optional = false) {
@@ -136,8 +140,7 @@ json natural_key(const json& ids, const char* section, const json& body, const c
     const auto key = ids[section].find(std::to_string(it->get<std::int64_t>()));
     if (key == ids[section].end()) {
         throw ApiError(400, "invalid_parameter",
-                       "no " + std::string(section).substr(0, std::strlen(section) - 1) + " " +
-                           std::to_string(it->get<std::int64_t>()),
+                       "no " + singular(section) + " " + std::to_string(it->get<std::int64_t>()),
                        field);
     }
     return key->is_object() ? (*key)["name"] : *key;
@@ -147,15 +150,19 @@ class FleetRoutes {
   public:
     explicit FleetRoutes(DbPool& pool) : pool_(pool) {}
 
-    // Validates `row` appended to `section` with the stored fleet, imports, and returns the
-    // stored fleet's id index (for the caller's lookups).
-    void create(std::string_view section, const json& row) {
+    // Validates the row appended to `section` with the stored fleet and imports the whole.
+    // `row_of(ids, fleet)` builds the row in the file's terms from the export's id index (a trip
+    // names its vehicle by plate) and the stored fleet (a pledge's next version), so one export
+    // serves both.
+    using RowOf = std::function<json(const json& ids, const json& fleet)>;
+    void create(std::string_view section, const RowOf& row_of) {
         const auto stored = pool_.with([](storage::Connection& c) { return storage::export_fleet(c); });
         json fleet = json::parse(stored.fleet_json);
         const json ids = json::parse(stored.ids_json);
         json& rows = fleet[std::string(section)];
         const std::size_t index = rows.size();
-        rows.push_back(row);
+        json row = row_of(ids, fleet);
+        rows.push_back(std::move(row));
         auto parsed = fleet::parse_fleet_text(fleet.dump(), "request");
         if (!parsed.fleet) throw_problem(parsed.problems, section, index);
         restore_source_crs(*parsed.fleet, ids);
@@ -166,16 +173,15 @@ class FleetRoutes {
         }
     }
 
+    void create(std::string_view section, const json& row) {
+        create(section, [&row](const json&, const json&) { return row; });
+    }
+
     std::int64_t id_of(std::string_view kind, const std::string& key) {
         const auto id = pool_.with(
             [&](storage::Connection& c) { return storage::fleet_row_id(c, kind, key); });
         if (!id) throw std::runtime_error("fleet: the new row of " + std::string(kind) + " is not there");
         return *id;
-    }
-
-    json ids() {
-        return json::parse(
-            pool_.with([](storage::Connection& c) { return storage::export_fleet(c); }).ids_json);
     }
 
     Response created(std::string_view kind, std::int64_t id, std::string_view path) {
@@ -189,8 +195,7 @@ class FleetRoutes {
             [&](storage::Connection& c) { return storage::find_fleet_row(c, kind, id); });
         if (!text) {
             throw ApiError(404, "not_found",
-                           "no " + std::string(kind.substr(0, kind.size() - 1)) + " " +
-                               std::to_string(id));
+                           "no " + singular(kind) + " " + std::to_string(id));
         }
         return json::parse(*text);
     }
@@ -209,13 +214,12 @@ class FleetRoutes {
         } catch (const storage::DatabaseError& e) {
             if (e.sqlstate() != "23503") throw;
             throw ApiError(409, "in_use",
-                           std::string(kind.substr(0, kind.size() - 1)) + " " + std::to_string(id) +
+                           singular(kind) + " " + std::to_string(id) +
                                " is still referenced (" + e.constraint() +
                                "); remove what uses it first");
         }
         if (!deleted) {
-            throw ApiError(404, "not_found", "no " + std::string(kind.substr(0, kind.size() - 1)) +
-                                                 " " + std::to_string(id));
+            throw ApiError(404, "not_found", "no " + singular(kind) + " " + std::to_string(id));
         }
         Response r;
         r.status = 204;
@@ -286,25 +290,28 @@ void add_fleet_routes(Router& router, DbPool& pool) {
     });
     router.add("POST", "/api/v1/drivers/{id}/pledges", kPledgeWriters, [fr](Request& r) {
         const auto driver = r.id_param("id");
-        const json driver_row = fr->row("drivers", driver);
         json body = without_nulls(r.json_object());
         if (body.contains("driver") || body.contains("driver_id")) {
             throw ApiError(400, "invalid_parameter", "the driver is the one in the path",
                            body.contains("driver") ? "driver" : "driver_id");
         }
-        if (!body.contains("version")) {
-            const json pledges = json::parse(
-                fr->list("pledges", driver).body)["items"];
-            int next = 1;
-            for (const auto& p : pledges) next = std::max(next, p.value("version", 0) + 1);
-            body["version"] = next;
-        }
-        body["driver"] = driver_row["license_no"];
-        fr->create("pledges", body);
+        fr->create("pledges", [&](const json& ids, const json& fleet) {
+            const auto license = ids["drivers"].find(std::to_string(driver));
+            if (license == ids["drivers"].end()) {
+                throw ApiError(404, "not_found", "no driver " + std::to_string(driver));
+            }
+            body["driver"] = *license;
+            if (!body.contains("version")) {  // the next of this driver's
+                int next = 1;
+                for (const auto& p : fleet["pledges"]) {
+                    if (p["driver"] == *license) next = std::max(next, p.value("version", 0) + 1);
+                }
+                body["version"] = next;
+            }
+            return body;
+        });
         const std::string key = std::to_string(driver) + "/" +
-                                std::to_string(body["version"].is_number_integer()
-                                                   ? body["version"].get<std::int64_t>()
-                                                   : 0);
+                                std::to_string(body["version"].get<std::int64_t>());
         return fr->created("pledges", fr->id_of("pledges", key),
                            "/api/v1/drivers/" + std::to_string(driver) + "/pledges");
     });
@@ -381,22 +388,26 @@ void add_fleet_routes(Router& router, DbPool& pool) {
                [fr](Request& r) { return json_response(fr->row("trips", r.id_param("id"))); });
     router.add("POST", "/api/v1/trips", kTripWriters, [fr](Request& r) {
         const json body = r.json_object();
-        const json ids = fr->ids();
-        json row = json::object();
-        row["vehicle"] = natural_key(ids, "vehicles", body, "vehicle_id");
-        row["driver"] = natural_key(ids, "drivers", body, "driver_id");
-        row["route"] = natural_key(ids, "routes", body, "route_id");
-        if (json convoy = natural_key(ids, "convoys", body, "convoy_id", true); !convoy.is_null()) {
-            row["convoy"] = std::move(convoy);
-        }
-        for (const char* key : {"planned_start", "planned_end", "students_aboard"}) carry(body, row, key);
-        for (const auto& [k, v] : body.items()) {
-            if (!k.ends_with("_id") && !row.contains(k) && !v.is_null()) row[k] = v;  // reported
-        }
-        fr->create("trips", row);
+        fr->create("trips", [&body](const json& ids, const json&) {
+            json row = json::object();
+            row["vehicle"] = natural_key(ids, "vehicles", body, "vehicle_id");
+            row["driver"] = natural_key(ids, "drivers", body, "driver_id");
+            row["route"] = natural_key(ids, "routes", body, "route_id");
+            if (json convoy = natural_key(ids, "convoys", body, "convoy_id", true);
+                !convoy.is_null()) {
+                row["convoy"] = std::move(convoy);
+            }
+            for (const char* key : {"planned_start", "planned_end", "students_aboard"}) {
+                carry(body, row, key);
+            }
+            for (const auto& [k, v] : body.items()) {
+                if (!k.ends_with("_id") && !row.contains(k) && !v.is_null()) row[k] = v;  // reported
+            }
+            return row;
+        });
         const std::string key = std::to_string(body["vehicle_id"].get<std::int64_t>()) + "/" +
                                 std::to_string(body["route_id"].get<std::int64_t>()) + "/" +
-                                scalar_text(row, "planned_start");
+                                scalar_text(body, "planned_start");
         return fr->created("trips", fr->id_of("trips", key), "/api/v1/trips");
     });
     router.add("DELETE", "/api/v1/trips/{id}", kTripWriters,
