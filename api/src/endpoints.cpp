@@ -56,8 +56,6 @@ json to_json(const storage::ViolationAuditRow& a) {
 
 }  // namespace
 
-// ---- connections ------------------------------------------------------------------------------
-
 // ---- the routes -------------------------------------------------------------------------------
 
 Endpoints::Endpoints(std::string conninfo, EndpointOptions options)
@@ -279,7 +277,7 @@ Response Endpoints::live_vehicles(Request& r) {
             {"class", v.vehicle_class},
             {"position", v.position ? to_json(*v.position) : json(nullptr)},
             {"last_seen_at",
-             v.last_seen_at ? json(core::format_rfc3339(*v.last_seen_at)) : json(nullptr)},
+             time_json(v.last_seen_at)},
             {"open_violations", v.open_violations}});
     }
     return json_response(json{{"items", std::move(items)}, {"next_cursor", nullptr}});
@@ -327,27 +325,31 @@ Response Endpoints::violations(Request& r) {
     return json_response(json{{"items", std::move(items)}, {"next_cursor", std::move(next)}});
 }
 
-json Endpoints::violation_detail(Request& r, std::int64_t id) {
+storage::ViolationRow Endpoints::visible_violation(Request& r, std::int64_t id) {
     const auto& p = r.caller();
-    auto [row, audit, visible] = pool_->with([&](storage::Connection& c) {
+    auto [row, visible] = pool_->with([&](storage::Connection& c) {
         auto v = storage::find_violation(c, id);
-        std::vector<storage::ViolationAuditRow> a;
-        bool ok = false;
-        if (v) {
-            ok = p.role != Role::leader || storage::violation_visible_to_leader(c, id, p.username);
-            if (ok) a = storage::violation_audit(c, id);
-        }
-        return std::tuple{std::move(v), std::move(a), ok};
+        const bool ok =
+            v && (p.role != Role::leader ||
+                  storage::violation_visible_to_leader(c, id, p.username));
+        return std::pair{std::move(v), ok};
     });
     if (!row) throw ApiError(404, "not_found", "no violation " + std::to_string(id));
     if (!visible) {
         throw ApiError(403, "forbidden",
                        "violation " + std::to_string(id) + " is not in a convoy you lead");
     }
-    json out = to_json(*row);
+    return std::move(*row);
+}
+
+json Endpoints::violation_detail(Request& r, std::int64_t id) {
+    const storage::ViolationRow row = visible_violation(r, id);
+    const auto audit =
+        pool_->with([&](storage::Connection& c) { return storage::violation_audit(c, id); });
+    json out = to_json(row);
     out["path"] = nullptr;
-    if (row->path_geojson) {
-        json path = json::parse(*row->path_geojson, nullptr, false);
+    if (row.path_geojson) {
+        json path = json::parse(*row.path_geojson, nullptr, false);
         if (!path.is_discarded()) out["path"] = std::move(path);
     }
     json trail = json::array();
@@ -397,7 +399,7 @@ Response Endpoints::violation_action(Request& r) {
                            " needs a note saying what was done or why",
                        "note");
     }
-    const json before = violation_detail(r, id);  // 404 / 403 before anything changes
+    const storage::ViolationRow before = visible_violation(r, id);  // 404 / 403 before any change
     const auto result = pool_->with([&](storage::Connection& c) {
         return storage::apply_violation_action(c, id, *action, p.username,
                                                std::string(to_string(p.role)), note);
@@ -424,13 +426,12 @@ Response Endpoints::violation_action(Request& r) {
 // The first handling of a terminal alarm the terminal latches (RULES.md 21; JT/T 808 0x8203)
 // confirms it on the terminal, so the bit clears and the next episode can open: "queued",
 // "offline", or null when the alarm is not one a terminal keeps until confirmed.
-json Endpoints::confirm_terminal_alarm(const json& violation) {
-    if (violation.value("type", "") != "terminal_alarm" || !violation["vehicle_id"].is_number()) {
-        return nullptr;
-    }
-    const auto bit = violation["thresholds"].value("bit", -1);
+json Endpoints::confirm_terminal_alarm(const storage::ViolationRow& violation) {
+    if (violation.type != "terminal_alarm" || !violation.vehicle_id) return nullptr;
+    const json thresholds = json::parse(violation.thresholds_json, nullptr, false);
+    const int bit = thresholds.is_object() ? thresholds.value("bit", -1) : -1;
     if (bit < 0 || bit > 31 || (kManuallyConfirmedAlarms & (1u << bit)) == 0) return nullptr;
-    const auto vehicle_id = violation["vehicle_id"].get<std::int64_t>();
+    const auto vehicle_id = *violation.vehicle_id;
     const auto vehicle =
         pool_->with([&](storage::Connection& c) { return storage::find_vehicle(c, vehicle_id); });
     SendOutcome outcome = SendOutcome::offline;
@@ -438,7 +439,7 @@ json Endpoints::confirm_terminal_alarm(const json& violation) {
         outcome = link_->confirm_alarm(*vehicle->phone_key, 1u << bit);
     }
     spdlog::info("api: violation {}: 0x8203 confirming alarm bit {} to vehicle {}: {}",
-                 violation["id"].get<std::int64_t>(), bit, vehicle_id,
+                 violation.id, bit, vehicle_id,
                  outcome == SendOutcome::queued ? "queued" : "terminal offline");
     return outcome == SendOutcome::queued ? "queued" : "offline";
 }

@@ -113,6 +113,10 @@ template <class T>
 nlohmann::json nullable_json(const std::optional<T>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
+// RFC 3339, or null.
+inline nlohmann::json time_json(const std::optional<core::Timestamp>& t) {
+    return t ? nlohmann::json(core::format_rfc3339(*t)) : nlohmann::json(nullptr);
+}
 
 // API.md's vehicle object.
 nlohmann::json vehicle_json(const storage::VehicleRow& v);

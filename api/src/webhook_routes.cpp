@@ -99,10 +99,6 @@ void only_known_fields(const json& body) {
     }
 }
 
-json time_or_null(const std::optional<core::Timestamp>& t) {
-    return t ? json(core::format_rfc3339(*t)) : json(nullptr);
-}
-
 json to_json(const storage::WebhookRow& w, const storage::DeliverySummary& s = {}) {
     return json{{"id", w.id},
                 {"url", w.url},
@@ -119,7 +115,7 @@ json to_json(const storage::WebhookRow& w, const storage::DeliverySummary& s = {
                  {{"pending", s.pending},
                   {"delivered", s.delivered},
                   {"failed", s.failed},
-                  {"last_delivered_at", time_or_null(s.last_delivered_at)}}}};
+                  {"last_delivered_at", time_json(s.last_delivered_at)}}}};
 }
 
 
@@ -135,10 +131,10 @@ json to_json(const storage::DeliveryRow& d) {
                 {"next_attempt_at", d.state == "pending"
                                         ? json(core::format_rfc3339(d.next_attempt_at))
                                         : json(nullptr)},
-                {"last_attempt_at", time_or_null(d.last_attempt_at)},
+                {"last_attempt_at", time_json(d.last_attempt_at)},
                 {"last_status", nullable_json(d.last_status)},
                 {"last_error", nullable_json(d.last_error)},
-                {"delivered_at", time_or_null(d.delivered_at)}};
+                {"delivered_at", time_json(d.delivered_at)}};
 }
 
 // A receiver's answer for a JSON reply: at most 1000 bytes, invalid UTF-8 replaced.

@@ -39,6 +39,7 @@
 
 namespace fleetwatch::storage {
 struct VehicleRow;
+struct ViolationRow;
 }
 
 namespace fleetwatch::api {
@@ -97,10 +98,12 @@ class Endpoints {
     Response violation(Request& r);
     Response violation_action(Request& r);
     Response vehicle_text(Request& r);
-    nlohmann::json confirm_terminal_alarm(const nlohmann::json& violation);
+    nlohmann::json confirm_terminal_alarm(const storage::ViolationRow& violation);
     // One violation with `path` and `audit`; 404 when there is none, 403 when a leader may
     // not see it.
     nlohmann::json violation_detail(Request& r, std::int64_t id);
+    // The violation (with its path); 404 when there is none, 403 when a leader may not see it.
+    storage::ViolationRow visible_violation(Request& r, std::int64_t id);
 
     std::unique_ptr<DbPool> pool_;
     EndpointOptions options_;
