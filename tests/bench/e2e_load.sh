@@ -18,6 +18,11 @@
 #   5. After the run: how long the writer needed to get everything into the table, and whether
 #      count(*) of positions equals the acknowledged count (a fresh database, each report a new
 #      (vehicle, GPS time): equal means every acknowledged position is there once).
+#   With --live-clients N (issue 5's latency target): rules on, the HTTP server on a free
+#   loopback port, and during the sending phase `fleetwatch_live_probe` connects N live-stream
+#   clients as admin and drives PROBES more terminals of the fleet (not part of TERMINALS)
+#   through SOS raised / cleared rounds: position accepted (its 0x8001) -> violation.opened /
+#   .closed frame in every client, as percentiles (tests/bench/live_probe.cpp).
 #
 # Usage: tests/bench/e2e_load.sh [options]
 #   --build DIR           where fleetwatch and fleetwatch-sim are (default: build/release)
@@ -39,6 +44,10 @@
 #   --rules               run the rule engine too (rules.fleet_file = the generated fleet): the
 #                         issue 4 comparison, rules on against rules off
 #   --rules-shards N      with --rules: rules.shards (default 0, one engine shard per core)
+#   --live-clients N      N live-stream clients and the probe (implies --rules; see above)
+#   --live-format F       json (default) or protobuf, for those clients
+#   --probes P            probe terminals (default 5)
+#   --probe PATH          the probe (default: DIR/tests/bench/fleetwatch_live_probe)
 #   --smoke               a short run: 200 terminals (100 sending), 2 000/s, 5 s
 #   --keep                keep the temporary directory (logs, cluster) and say where
 #   -h, --help            this text
@@ -67,6 +76,10 @@ pgss=0
 perf=0
 rules=0
 rules_shards=0
+live_clients=0
+live_format=json
+probes=5
+probe=""
 while (($#)); do
     case "$1" in
         --build) build="${2:?}"; shift ;;
@@ -85,6 +98,10 @@ while (($#)); do
         --perf) perf=1 ;;
         --rules) rules=1 ;;
         --rules-shards) rules_shards="${2:?}"; shift ;;
+        --live-clients) live_clients="${2:?}"; rules=1; shift ;;
+        --live-format) live_format="${2:?}"; shift ;;
+        --probes) probes="${2:?}"; shift ;;
+        --probe) probe="${2:?}"; shift ;;
         --smoke) terminals=200; load_terminals=100; rate=2000; seconds=5 ;;
         --keep) keep=1 ;;
         -h|--help) usage; exit 0 ;;
@@ -97,6 +114,13 @@ sim="$(realpath "${sim:-${build}/tools/fleetwatch-sim}")"
 [[ -x "${fw}" && -x "${sim}" ]] || { echo "e2e_load: ${fw} or ${sim} missing (build fleetwatch and fleetwatch-sim)" >&2; exit 2; }
 ((load_terminals >= 1 && load_terminals <= terminals)) || { echo "e2e_load: --load-terminals must be 1..--terminals" >&2; exit 2; }
 idle_terminals=$((terminals - load_terminals))
+fleet_size="${terminals}"
+if ((live_clients > 0)); then
+    probe="$(realpath "${probe:-${build}/tests/bench/fleetwatch_live_probe}")"
+    [[ -x "${probe}" ]] || { echo "e2e_load: ${probe} missing (build fleetwatch_live_probe, -DFLEETWATCH_BENCH=ON)" >&2; exit 2; }
+    ((probes >= 1)) || { echo "e2e_load: --probes must be at least 1" >&2; exit 2; }
+    fleet_size=$((terminals + probes))
+fi
 pg_sh="${ROOT}/deploy/pg.sh"
 
 t0=${SECONDS}
@@ -111,10 +135,12 @@ hold_a_pid=""
 hold_b_pid=""
 load_pid=""
 sampler_pid=""
+probe_pid=""
 
 cleanup() {
     local rc=$?
     set +e
+    stop_pid "${probe_pid}" INT 10
     stop_pid "${sampler_pid}" TERM 2
     stop_pid "${load_pid}" INT 10
     stop_pid "${hold_a_pid}" INT 10
@@ -187,24 +213,30 @@ if ((drop_index)); then
     psql "${url}" -qXc "DROP INDEX positions_geom_gist" || die "DROP INDEX"
     index_desc="WITHOUT positions_geom_gist (dropped for this run)"
 fi
-"${sim}" gen-fleet --count "${terminals}" --out "${tmp}/fleet.yaml" >/dev/null
+"${sim}" gen-fleet --count "${fleet_size}" --out "${tmp}/fleet.yaml" >/dev/null
 t_import=${SECONDS}
 "${fw}" fleet import "${tmp}/fleet.yaml" --database-url "${url}" >"${tmp}/import.log" 2>&1 || { cat "${tmp}/import.log"; die "fleet import"; }
-say "imported ${terminals} vehicles in $((SECONDS - t_import)) s; schema ${index_desc}"
+say "imported ${fleet_size} vehicles in $((SECONDS - t_import)) s; schema ${index_desc}"
 
 # ---- the server ------------------------------------------------------------------------------------
 rules_opt=()
 ((rules)) && rules_opt=(--rules.fleet_file "${tmp}/fleet.yaml" --rules.shards "${rules_shards}")
 ingest_port=""
+http_opt=(--http.listen "")
+admin_password="e2e-$$-${RANDOM}"
 for _ in 1 2 3 4 5; do
     metrics_port="$(free_port)" || die "no free port"
-    "${fw}" serve \
+    if ((live_clients > 0)); then
+        http_port="$(free_port)" || die "no free port"
+        http_opt=(--http.listen "127.0.0.1:${http_port}" --http.static_dir "")
+    fi
+    FLEETWATCH_ADMIN_PASSWORD="${admin_password}" "${fw}" serve \
         --database.url "${url}" \
         --ingest.listen 127.0.0.1:0 \
         --ingest.max_sessions $((terminals + 1000)) \
         --ingest.max_sessions_per_address 0 \
         --metrics.listen "127.0.0.1:${metrics_port}" \
-        --http.listen "" \
+        "${http_opt[@]}" \
         --storage.spool_dir "${tmp}/spool" \
         "${rules_opt[@]}" \
         >"${tmp}/serve.log" 2>&1 &
@@ -214,11 +246,23 @@ for _ in 1 2 3 4 5; do
     [[ -n "${ingest_port}" ]] && break
     wait "${serve_pid}" 2>/dev/null || true
     serve_pid=""
-    grep -q "cannot serve metrics" "${tmp}/serve.log" || { cat "${tmp}/serve.log"; die "serve did not start"; }
+    grep -qE "cannot serve metrics|address already in use|Address already in use" "${tmp}/serve.log" || { cat "${tmp}/serve.log"; die "serve did not start"; }
 done
 [[ -n "${ingest_port}" ]] || die "serve did not start"
 for _ in $(seq 1 100); do [[ "$(metric fleetwatch_storage_db_up)" == 1 ]] && break; sleep 0.1; done
 sleep 1
+probe_args=()
+if ((live_clients > 0)); then
+    token="$(curl -fsS --max-time 10 -H 'Content-Type: application/json' \
+        -d "{\"username\":\"admin\",\"password\":\"${admin_password}\"}" \
+        "http://127.0.0.1:${http_port}/api/v1/auth/login" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')"
+    [[ -n "${token}" ]] || die "could not log in as admin on 127.0.0.1:${http_port}"
+    # The probe terminals: the last PROBES phones of the generated fleet (zero-padded: text order).
+    while IFS='|' read -r phone id; do
+        probe_args+=(--probe "${phone}=${id}")
+    done < <(psql "${url}" -qXtAc "SELECT terminal_phone, id FROM vehicles ORDER BY terminal_phone DESC LIMIT ${probes}")
+    ((${#probe_args[@]} == 2 * probes)) || die "the probe vehicles are not in the fleet"
+fi
 say "serve pid ${serve_pid} on 127.0.0.1:${ingest_port} ($(grep -o '[0-9]* threads' "${tmp}/serve.log" | head -n 1)), metrics 127.0.0.1:${metrics_port}"
 
 # ---- phase 1: idle authenticated sessions ------------------------------------------------------------
@@ -287,6 +331,16 @@ if ((perf)); then
     perf_pid=$!
 fi
 ((pgss)) && superuser "SELECT pg_stat_statements_reset()" >/dev/null
+if ((live_clients > 0)); then
+    # Rounds for the sending phase minus a few seconds at each end (the probe connects its
+    # clients first).
+    probe_s=$((seconds > 12 ? seconds - 8 : seconds / 2 + 1))
+    "${probe}" --ingest-port "${ingest_port}" --http-port "${http_port}" --token "${token}" \
+        --clients "${live_clients}" --format "${live_format}" --seconds "${probe_s}" \
+        "${probe_args[@]}" >"${tmp}/probe.out" 2>&1 &
+    probe_pid=$!
+    say "phase 2: live probe: ${live_clients} ${live_format} clients, ${probes} probe terminals, rounds for ${probe_s} s"
+fi
 tail -n +1 -f "${tmp}/load.out" --pid "${load_pid}" | grep --line-buffered -E '^load: t=' | sed -u 's/^/    /' &
 tail_pid=$!
 # `times` (in this shell, not a subshell): user+sys of reaped children; the generator's shows up
@@ -302,6 +356,14 @@ gen_cpu0="$(children_cpu "${tmp}/times-0")"
 gen_cpu1="$(children_cpu "${tmp}/times-1")"
 load_pid=""
 t_end="$(date +%s.%N)"
+probe_rc=0
+if [[ -n "${probe_pid}" ]]; then
+    set +e
+    wait "${probe_pid}"
+    probe_rc=$?
+    set -e
+    probe_pid=""
+fi
 pgp="$(pg_pids)"
 cpu1_serve="$(cpu_ticks "${serve_pid}")"
 cpu1_idle="$(cpu_ticks ${hold_b_pid})"
@@ -335,7 +397,9 @@ max_queue="$(awk -F'queue_depth=' '{ split($2, a, " "); if (a[1] + 0 > m) m = a[
 max_spool="$(awk -F'spool_records=' '{ split($2, a, " "); if (a[1] + 0 > m) m = a[1] + 0 } END { print m + 0 }' "${tmp}/writer-samples.txt")"
 batches="$(metric fleetwatch_storage_batch_seconds_count)"
 batch_s="$(metric_sum fleetwatch_storage_batch_seconds_sum)"
-rows="$(psql "${url}" -qXtAc "SELECT count(*) FROM positions")"
+# The probe's own reports are not the generator's: leave them out of the comparison.
+probe_ids="$(printf '%s\n' "${probe_args[@]}" | sed -n 's/.*=//p' | paste -sd, -)"
+rows="$(psql "${url}" -qXtAc "SELECT count(*) FROM positions WHERE vehicle_id NOT IN (${probe_ids:-0})")"
 
 wall="$(awk -v a="${t_send}" -v b="${t_end}" 'BEGIN { print b - a }')"
 cpu_pct() { awk -v a="$1" -v b="$2" -v hz="${hz}" -v w="${wall}" 'BEGIN { printf "%.0f%%", (b - a) / hz / w * 100 }'; }
@@ -354,11 +418,15 @@ echo "ack latency    p50=$(val p50_ms) ms p90=$(val p90_ms) ms p99=$(val p99_ms)
 echo "into PostGIS   $((stored_1 - stored_0)) rows stored; writer queue peaked at ${max_queue}, spool at ${max_spool} (spooled_total ${spooled}); $( ((drained)) && echo "queue and spool empty ${drain_s} s after the generator exited" || echo "NOT drained after ${drain_s} s")"
 echo "batches        ${batches} committed, mean $(awk -v n="${batches}" -v s="${batch_s}" 'BEGIN { if (n > 0) printf "%.1f ms", s / n * 1000; else print "n/a" }') each (all batches of the run)"
 echo "CPU (sending)  server $(cpu_pct "${cpu0_serve}" "${cpu1_serve}"), PostgreSQL $(cpu_pct "${cpu0_pg}" "${cpu1_pg}"), load generator ${gen_cpu} (its whole run), idle-session generator $(cpu_pct "${cpu0_idle}" "${cpu1_idle}") of one core over ${wall%.*} s (2 cores = 200%)"
-echo "database       count(*) positions = ${rows}; acknowledged = ${acked}: $([[ "${rows}" == "${acked}" ]] && echo "equal" || echo "DIFFERENT")"
+echo "database       count(*) positions$([[ -n "${probe_ids}" ]] && echo " (without the probe's)") = ${rows}; acknowledged = ${acked}: $([[ "${rows}" == "${acked}" ]] && echo "equal" || echo "DIFFERENT")"
 if ((rules)); then
     echo "rules          judged $(metric fleetwatch_rules_positions_total), not judged (queue full) $(metric fleetwatch_rules_dropped_total), violations $(psql "${url}" -qXtAc "SELECT count(*) FROM violations")"
 else
     echo "rules          off (--rules turns them on)"
+fi
+if ((live_clients > 0)); then
+    echo "live           ${live_clients} ${live_format} clients; the probe (exit ${probe_rc}):"
+    sed 's/^/               /' "${tmp}/probe.out"
 fi
 echo "==============================================================="
 if ((perf)); then
@@ -379,3 +447,4 @@ if ((pgss)); then
 fi
 [[ "${rows}" == "${acked}" ]] || die "rows in positions (${rows}) != acknowledged (${acked})"
 ((drained)) || die "the writer did not drain"
+((probe_rc == 0)) || die "the live probe failed (exit ${probe_rc})"

@@ -8,12 +8,8 @@
 //   fleetwatch_live_bench [clients=200] [events_per_s=200] [seconds=10] [json|protobuf]
 //
 // A measurement, not a test: docs/performance.md records the figures and the machine.
-#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -27,21 +23,14 @@
 #include "fleetwatch/api/server.hpp"
 #include "fleetwatch/push/live_hub.hpp"
 #include "fleetwatch/v1/events.pb.h"
+#include "live_client.hpp"
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 namespace net = boost::asio;
-using tcp = net::ip::tcp;
-using Clock = std::chrono::steady_clock;
 using namespace fleetwatch;
+using bench::micros_now;
+using bench::percentile;
 
 namespace {
-
-const Clock::time_point kEpoch = Clock::now();
-
-std::int64_t micros_now() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - kEpoch).count();
-}
 
 // The violation id of a frame, without a full JSON parse (keys are sorted: data.id is unique).
 std::int64_t frame_id(const std::string& payload, bool proto) {
@@ -51,51 +40,6 @@ std::int64_t frame_id(const std::string& payload, bool proto) {
     }
     const auto at = payload.find("\"id\":");
     return at == std::string::npos ? -1 : std::strtoll(payload.c_str() + at + 5, nullptr, 10);
-}
-
-class Client : public std::enable_shared_from_this<Client> {
-  public:
-    Client(net::io_context& io, bool proto, std::vector<std::int64_t>& latencies)
-        : ws_(io), proto_(proto), latencies_(latencies) {}
-    bool connect(std::uint16_t port) {
-        beast::error_code ec;
-        beast::get_lowest_layer(ws_).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
-        if (ec) return false;
-        if (proto_) {
-            ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& r) {
-                r.set(beast::http::field::sec_websocket_protocol, "fleetwatch.v1.proto");
-            }));
-        }
-        ws_.handshake("127.0.0.1", "/api/v1/live?token=bench", ec);
-        return !ec;
-    }
-    void start() { do_read(); }
-    std::size_t received() const { return received_; }
-
-  private:
-    void do_read() {
-        ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) return;
-            const std::int64_t now = micros_now();
-            const auto id = frame_id(beast::buffers_to_string(self->buffer_.data()), self->proto_);
-            if (id >= 0) self->latencies_.push_back(now - id);
-            ++self->received_;
-            self->buffer_.consume(self->buffer_.size());
-            self->do_read();
-        });
-    }
-    websocket::stream<beast::tcp_stream> ws_;
-    bool proto_;
-    std::vector<std::int64_t>& latencies_;
-    beast::flat_buffer buffer_;
-    std::size_t received_ = 0;
-};
-
-std::int64_t percentile(std::vector<std::int64_t>& v, double p) {
-    if (v.empty()) return 0;
-    const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-    return v[k];
 }
 
 }  // namespace
@@ -131,10 +75,13 @@ int main(int argc, char** argv) {
     net::io_context client_io;
     std::vector<std::int64_t> latencies;
     latencies.reserve(static_cast<std::size_t>(clients) * static_cast<std::size_t>(rate * seconds));
-    std::vector<std::shared_ptr<Client>> all;
+    std::vector<std::shared_ptr<bench::LiveClient>> all;
     for (int i = 0; i < clients; ++i) {
-        auto c = std::make_shared<Client>(client_io, proto, latencies);
-        if (!c->connect(server.port())) {
+        auto c = std::make_shared<bench::LiveClient>(
+            client_io, proto, [proto, &latencies](const std::string& payload, std::int64_t now) {
+                if (const auto id = frame_id(payload, proto); id >= 0) latencies.push_back(now - id);
+            });
+        if (!c->connect(server.port(), "/api/v1/live?token=bench")) {
             std::fprintf(stderr, "client %d could not connect\n", i);
             return 1;
         }
@@ -156,7 +103,7 @@ int main(int argc, char** argv) {
     e.peak = 131;
     e.peak_unit = "km/h";
     const auto period = std::chrono::microseconds(1'000'000 / rate);
-    auto next = Clock::now();
+    auto next = bench::BenchClock::now();
     const int events = rate * seconds;
     for (int i = 0; i < events; ++i) {
         std::this_thread::sleep_until(next);
