@@ -109,7 +109,15 @@ RulesStage::RulesStage(core::EventSink& next, push::Publisher& publisher,
                               .Help("Time an engine shard took for one queued batch")
                               .Register(registry)
                               .Add({}, prometheus::Histogram::BucketBoundaries{
-                                           1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1})) {
+                                           1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1})),
+      violation_write_seconds_(
+          prometheus::BuildHistogram()
+              .Name("fleetwatch_rules_violation_write_seconds")
+              .Help("Time one write of violation changes took (a transaction, committed), "
+                    "before they are published")
+              .Register(registry)
+              .Add({}, prometheus::Histogram::BucketBoundaries{
+                           1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1})) {
     const std::size_t n = std::max<std::size_t>(1, options_.shards);
     for (std::size_t i = 0; i < n; ++i)
         shards_.push_back(std::make_unique<Shard>(options_.config, rules::ShardSpec{i, n}));
@@ -394,7 +402,10 @@ bool RulesStage::flush_changes() {
     if (pending_.empty()) return true;
     try {
         if (!conn_) conn_.emplace(db_.connect());
+        const auto started = Clock::now();
         const std::vector<std::int64_t> ids = store_.apply(*conn_, pending_);
+        violation_write_seconds_.Observe(
+            std::chrono::duration<double>(Clock::now() - started).count());
         for (std::size_t i = 0; i < pending_.size(); ++i) {
             const storage::ViolationChange& c = pending_[i];
             if (c.kind == storage::ViolationChangeKind::close ||

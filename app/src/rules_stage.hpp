@@ -162,6 +162,7 @@ class RulesStage final : public core::EventSink {
     prometheus::Family<prometheus::Counter>& episode_events_;
     prometheus::Family<prometheus::Counter>& reminders_;
     prometheus::Histogram& evaluation_seconds_;
+    prometheus::Histogram& violation_write_seconds_;
 };
 
 }  // namespace fleetwatch::app

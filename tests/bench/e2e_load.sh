@@ -421,6 +421,8 @@ echo "CPU (sending)  server $(cpu_pct "${cpu0_serve}" "${cpu1_serve}"), PostgreS
 echo "database       count(*) positions$([[ -n "${probe_ids}" ]] && echo " (without the probe's)") = ${rows}; acknowledged = ${acked}: $([[ "${rows}" == "${acked}" ]] && echo "equal" || echo "DIFFERENT")"
 if ((rules)); then
     echo "rules          judged $(metric fleetwatch_rules_positions_total), not judged (queue full) $(metric fleetwatch_rules_dropped_total), violations $(psql "${url}" -qXtAc "SELECT count(*) FROM violations")"
+    vw_n="$(metric fleetwatch_rules_violation_write_seconds_count)"
+    echo "violation      ${vw_n} writes (transactions), mean $(awk -v n="${vw_n}" -v s="$(metric_sum fleetwatch_rules_violation_write_seconds_sum)" 'BEGIN { if (n > 0) printf "%.1f ms", s / n * 1000; else print "n/a" }'); within 20 / 50 / 100 ms: $(curl -fsS --max-time 5 "http://127.0.0.1:${metrics_port}/metrics" | awk -F'"' '/^fleetwatch_rules_violation_write_seconds_bucket/ { split($3, v, " "); b[$2 + 0] = v[2] } END { printf "%d / %d / %d", b[0.02], b[0.05], b[0.1] }')"
 else
     echo "rules          off (--rules turns them on)"
 fi
