@@ -2,7 +2,9 @@
 
 #include <cstdio>
 #include <map>
+#include <pqxx/prepared_statement>
 #include <pqxx/transaction>
+#include <stdexcept>
 #include <tuple>
 
 #include "connection_impl.hpp"
@@ -68,12 +70,14 @@ std::string at(const char* section, std::size_t i) {
 // Upserts everything in one transaction; collects problems only the database can see.
 class Importer {
   public:
-    Importer(pqxx::work& tx, const fleet::Fleet& fleet) : tx_(tx), fleet_(fleet) {}
+    Importer(pqxx::work& tx, const fleet::Fleet& fleet, const StoredRow* renamed = nullptr)
+        : tx_(tx), fleet_(fleet), renamed_(renamed) {}
 
     ImportSummary run() {
         // Unique phone keys and certificate numbers are checked once every row is in, so one
         // import may move a phone or a card between rows.
         tx_.exec("SET CONSTRAINTS vehicles_phone_key_key, drivers_certificate_no_key DEFERRED");
+        if (renamed_ != nullptr) rename(*renamed_);
         settings();
         vehicles();
         drivers();
@@ -115,6 +119,69 @@ class Importer {
         }
         ++(r[0][1].as<bool>() ? counts.inserted : counts.updated);
         return r[0][0].as<std::int64_t>();
+    }
+
+    // Gives the stored row `r.id` the natural key of row `r.index` of its section.
+    void rename(const StoredRow& r) {
+        // section -> (the key's field in the file, the UPDATE; $1 the id, then the key)
+        static const std::map<std::string, std::pair<const char*, const char*>, std::less<>> kSql{
+            {"vehicles",
+             {"plate",
+              "UPDATE vehicles SET plate = $2, updated_at = now() "
+              "WHERE id = $1 RETURNING id"}},
+            {"drivers",
+             {"license_no",
+              "UPDATE drivers SET license_no = $2, updated_at = now() "
+              "WHERE id = $1 RETURNING id"}},
+            {"routes",
+             {"name",
+              "UPDATE routes SET name = $2, updated_at = now() "
+              "WHERE id = $1 RETURNING id"}},
+            {"zones",
+             {"name",
+              "UPDATE zones SET name = $2, updated_at = now() "
+              "WHERE id = $1 RETURNING id"}},
+            {"convoys",
+             {"name",
+              "UPDATE convoys SET name = $2, updated_at = now() "
+              "WHERE id = $1 RETURNING id"}},
+            {"trips", {"planned_start", R"sql(
+                UPDATE trips SET vehicle_id = (SELECT id FROM vehicles WHERE plate = $2),
+                    route_id = (SELECT id FROM routes WHERE name = $3), planned_start = $4,
+                    updated_at = now()
+                WHERE id = $1 RETURNING id)sql"}},
+        };
+        const auto sql = kSql.find(r.section);
+        if (sql == kSql.end()) throw std::invalid_argument("cannot rename " + r.section);
+        // The row's line and key: one name, or a trip's vehicle, route and planned start.
+        const auto of = [&](const auto& rows, auto... members) {
+            const auto& x = rows.at(r.index);
+            return std::pair{x.line, std::vector<std::string>{x.*members...}};
+        };
+        const auto picked =
+            r.section == "vehicles"  ? of(fleet_.vehicles, &fleet::Vehicle::plate)
+            : r.section == "drivers" ? of(fleet_.drivers, &fleet::Driver::license_no)
+            : r.section == "routes"  ? of(fleet_.routes, &fleet::Route::name)
+            : r.section == "zones"   ? of(fleet_.zones, &fleet::Zone::name)
+            : r.section == "convoys" ? of(fleet_.convoys, &fleet::Convoy::name)
+                                     : of(fleet_.trips, &fleet::Trip::vehicle_plate,
+                                          &fleet::Trip::route_name, &fleet::Trip::planned_start);
+        const int line = picked.first;
+        const std::vector<std::string>& key = picked.second;
+        const std::string field = at(r.section.c_str(), r.index) + "." + sql->second.first;
+        row(line, field, [&] {
+            std::vector<std::string> params{std::to_string(r.id)};
+            params.insert(params.end(), key.begin(), key.end());
+            if (tx_.exec_params(sql->second.second, pqxx::prepare::make_dynamic_params(params))
+                    .empty()) {
+                problems_.push_back(
+                    FleetProblem{{},
+                                 line,
+                                 field,
+                                 "row " + std::to_string(r.id) + " of " + r.section + " is gone"});
+                throw FleetImportError(std::move(problems_));
+            }
+        });
     }
 
     void settings() {
@@ -400,6 +467,7 @@ class Importer {
 
     pqxx::work& tx_;
     const fleet::Fleet& fleet_;
+    const StoredRow* renamed_;
     ImportSummary summary_;
     std::vector<FleetProblem> problems_;
     std::map<std::string, std::int64_t> vehicle_ids_;
@@ -421,6 +489,15 @@ void append_counts(std::string& out, const char* what, const ImportCounts& c) {
     out += buf;
 }
 
+ImportSummary import(Connection& conn, const fleet::Fleet& fleet, const StoredRow* renamed) {
+    return detail::translate_errors("fleet import", [&] {
+        pqxx::work tx(detail::native(conn));
+        ImportSummary summary = Importer(tx, fleet, renamed).run();
+        tx.commit();
+        return summary;
+    });
+}
+
 }  // namespace
 
 FleetImportError::FleetImportError(std::vector<fleet::FleetProblem> problems)
@@ -439,12 +516,11 @@ std::string ImportSummary::to_string() const {
 }
 
 ImportSummary import_fleet(Connection& conn, const fleet::Fleet& fleet) {
-    return detail::translate_errors("fleet import", [&] {
-        pqxx::work tx(detail::native(conn));
-        ImportSummary summary = Importer(tx, fleet).run();
-        tx.commit();
-        return summary;
-    });
+    return import(conn, fleet, nullptr);
+}
+
+ImportSummary import_fleet(Connection& conn, const fleet::Fleet& fleet, const StoredRow& renamed) {
+    return import(conn, fleet, &renamed);
 }
 
 ImportSummary import_fleet(const std::string& conninfo, const fleet::Fleet& fleet) {

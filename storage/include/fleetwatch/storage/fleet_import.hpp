@@ -13,6 +13,8 @@
 // is committed. The schema must be migrated first (migrations.hpp).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -53,8 +55,22 @@ class FleetImportError : public std::runtime_error {
     std::vector<fleet::FleetProblem> problems_;
 };
 
+// Row `index` of `section` ("vehicles", "drivers", "routes", "zones", "convoys", "trips") of
+// the fleet is the stored row `id`, perhaps under a new natural key (the HTTP API's PATCH).
+struct StoredRow {
+    std::string section;
+    std::size_t index = 0;
+    std::int64_t id = 0;
+};
+
 // Throws FleetImportError (nothing committed) or DatabaseError.
 ImportSummary import_fleet(Connection& conn, const fleet::Fleet& fleet);
+// The same, after giving `renamed` its row's natural key in the same transaction, so that the
+// upsert finds it under that key and updates it in place: a changed plate, license_no, name or
+// trip (vehicle, route, planned_start) keeps the row's id instead of adding a row. A key
+// another row has is a FleetImportError at that row's key field ("rejected by the database");
+// a row that is gone is a FleetImportError too.
+ImportSummary import_fleet(Connection& conn, const fleet::Fleet& fleet, const StoredRow& renamed);
 ImportSummary import_fleet(const std::string& conninfo, const fleet::Fleet& fleet);
 
 }  // namespace fleetwatch::storage
