@@ -2,6 +2,9 @@
 // that a route does not list gets 403 and changes nothing; and SQL-looking text in every string
 // field of every body the API takes is stored as text or refused with a 4xx — never a 5xx,
 // never a changed schema.
+#include <set>
+#include <tuple>
+
 #include "endpoints_fixture.hpp"
 
 namespace fleetwatch::api {
@@ -29,6 +32,7 @@ TEST_F(EndpointsTest, EveryRouteRefusesTheRolesItDoesNotListWith403AndChangesNot
                                              {Role::leader, login(c, "li")}};
     const std::string before = scalar(kSnapshot);
     int checked = 0;
+    std::set<std::string> patched;  // PATCH routes swept (the fleet's and the webhooks')
     for (const auto& route : router_.routes()) {
         if (route.roles.empty()) continue;
         std::string target = route.pattern;
@@ -41,9 +45,14 @@ TEST_F(EndpointsTest, EveryRouteRefusesTheRolesItDoesNotListWith403AndChangesNot
             EXPECT_EQ(r.status, 403) << route.method << " " << target << " as " << to_string(role);
             EXPECT_EQ(r.error_code(), "forbidden") << route.method << " " << target;
             ++checked;
+            if (route.method == "PATCH") patched.insert(route.pattern);
         }
     }
     EXPECT_GT(checked, 40);
+    EXPECT_EQ(patched, (std::set<std::string>{"/api/v1/vehicles/{id}", "/api/v1/drivers/{id}",
+                                              "/api/v1/routes/{id}", "/api/v1/zones/{id}",
+                                              "/api/v1/convoys/{id}", "/api/v1/trips/{id}",
+                                              "/api/v1/webhooks/{id}"}));
     EXPECT_EQ(scalar(kSnapshot), before);
 }
 
@@ -74,46 +83,78 @@ TEST_F(EndpointsTest, SqlLookingTextInAnyFieldIsOnlyTextOrA4xx) {
     const auto violation = scalar(
         "INSERT INTO violations (type, severity, vehicle_id, started_at, peak, peak_unit) "
         "VALUES ('overspeed', 'minor', 1, now(), 70, 'km/h') RETURNING id");
+    const auto zone = scalar(
+        "INSERT INTO zones (name, kind, source_crs, geom) VALUES ('z1', 'other', 'wgs84', "
+        "ST_GeogFromText('SRID=4326;POLYGON((118.9 32.1, 118.92 32.1, 118.92 32.12, 118.9 "
+        "32.1))')) "
+        "RETURNING id");
+    const auto trip = scalar("SELECT id FROM trips WHERE vehicle_id = 4");
     HttpClient c(port());
     const std::string root = login(c, "root");
     const json line = {{"type", "LineString"}, {"coordinates", {{118.9, 32.1}, {118.91, 32.11}}}};
-    const std::vector<std::pair<std::string, json>> bodies{
-        {"/api/v1/vehicles",
-         {{"plate", "苏Q1"}, {"plate_color", 1}, {"class", "car"}, {"terminal_phone", "013977777777"}}},
-        {"/api/v1/drivers",
+    // (method, path, body); PATCH of each fleet row too.
+    const std::vector<std::tuple<std::string, std::string, json>> bodies{
+        {"PATCH",
+         "/api/v1/vehicles/4",
+         {{"plate", "苏Q2"}, {"class", "car"}, {"terminal_phone", "013977777778"}}},
+        {"PATCH", "/api/v1/drivers/1", {{"name", "n2"}, {"ic_card_no", "IC8"}}},
+        {"PATCH", "/api/v1/routes/1", {{"name", "r8"}, {"crs", "wgs84"}, {"geometry", line}}},
+        {"PATCH",
+         "/api/v1/zones/" + zone,
+         {{"name", "z8"},
+          {"crs", "wgs84"},
+          {"kind", "campus"},
+          {"circle", {{"center", {118.9, 32.1}}, {"radius_m", 100}}}}},
+        {"PATCH", "/api/v1/convoys/1", {{"name", "c8"}, {"leader_username", "wang"}}},
+        {"PATCH", "/api/v1/trips/" + trip, {{"planned_start", "13:00"}, {"planned_end", "14:00"}}},
+        {"POST",
+         "/api/v1/vehicles",
+         {{"plate", "苏Q1"},
+          {"plate_color", 1},
+          {"class", "car"},
+          {"terminal_phone", "013977777777"}}},
+        {"POST",
+         "/api/v1/drivers",
          {{"name", "n"}, {"license_no", "L9"}, {"ic_card_no", "IC9"}, {"certificate_no", "QC9"}}},
-        {"/api/v1/drivers/1/pledges",
+        {"POST",
+         "/api/v1/drivers/1/pledges",
          {{"max_speed_kmh", 60},
           {"forbidden_hours", {"02:00-05:00"}},
           {"signed_on", "2026-03-10"},
           {"valid_from", "2026-03-10"},
           {"valid_to", "2027-03-09"}}},
-        {"/api/v1/routes", {{"name", "r9"}, {"crs", "wgs84"}, {"geometry", line}}},
-        {"/api/v1/zones",
+        {"POST", "/api/v1/routes", {{"name", "r9"}, {"crs", "wgs84"}, {"geometry", line}}},
+        {"POST",
+         "/api/v1/zones",
          {{"name", "z9"},
           {"crs", "wgs84"},
           {"kind", "other"},
           {"circle", {{"center", {118.9, 32.1}}, {"radius_m", 100}}}}},
-        {"/api/v1/convoys", {{"name", "c9"}, {"leader_username", "li"}}},
-        {"/api/v1/trips",
+        {"POST", "/api/v1/convoys", {{"name", "c9"}, {"leader_username", "li"}}},
+        {"POST",
+         "/api/v1/trips",
          {{"vehicle_id", 4},
           {"driver_id", 1},
           {"route_id", 1},
           {"planned_start", "11:00"},
           {"planned_end", "12:00"}}},
-        {"/api/v1/violations/" + violation + "/actions", {{"action", "acknowledge"}, {"note", "n"}}},
-        {"/api/v1/vehicles/1/text", {{"text", "t"}}},
-        {"/api/v1/webhooks",
+        {"POST",
+         "/api/v1/violations/" + violation + "/actions",
+         {{"action", "acknowledge"}, {"note", "n"}}},
+        {"POST", "/api/v1/vehicles/1/text", {{"text", "t"}}},
+        {"POST",
+         "/api/v1/webhooks",
          {{"url", "http://127.0.0.1:9/hook"}, {"format", "json"}, {"min_severity", "minor"}}},
-        {"/api/v1/auth/login", {{"username", "root"}, {"password", "x"}}},
+        {"POST", "/api/v1/auth/login", {{"username", "root"}, {"password", "x"}}},
     };
     int sent = 0;
     for (const std::string text : {"x'); DROP TABLE vehicles; --", "1 OR 1=1", "\\'; SELECT pg_sleep(5); --",
                                    "$1::text", "%' UNION SELECT password_hash FROM users --"}) {
-        for (const auto& [path, body] : bodies) {
+        for (const auto& [method, path, body] : bodies) {
             for (const auto& [field, hostile] : each_string_replaced(body, text)) {
-                const auto r = c.post_json(path, hostile, root);
-                EXPECT_LT(r.status, 500) << path << " " << field << " = " << text << ": " << r.body;
+                const auto r = c.request(method, path, hostile.dump(), root);
+                EXPECT_LT(r.status, 500)
+                    << method << " " << path << " " << field << " = " << text << ": " << r.body;
                 EXPECT_EQ(r.body.find("$argon2"), std::string::npos) << path << " " << field;  // no hash leaks
                 ++sent;
             }
@@ -128,6 +169,11 @@ TEST_F(EndpointsTest, SqlLookingTextInAnyFieldIsOnlyTextOrA4xx) {
     // (the first field replaced in the drivers body is certificate_no: keys are in order)
     EXPECT_EQ(scalar("SELECT count(*) FROM drivers WHERE certificate_no = 'x''); DROP TABLE vehicles; --'"),
               "1");
+    // A PATCH stores the text as well: driver 1's name is the last text sent (its PATCH replaces
+    // ic_card_no, then name).
+    EXPECT_EQ(scalar("SELECT name FROM drivers WHERE id = 1"),
+              "%' UNION SELECT password_hash FROM users --");
+    EXPECT_EQ(scalar("SELECT count(*) FROM drivers WHERE id = 1"), "1");
 }
 
 }  // namespace
