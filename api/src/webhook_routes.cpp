@@ -69,6 +69,15 @@ std::string url_of(const json& v) {
     return s;
 }
 
+// A generated secret never starts with "SEC": that marks DingTalk's own (its 加签), which
+// changes the URL (webhooks::dingtalk_signs).
+std::string new_secret() {
+    for (;;) {
+        std::string s = new_token();
+        if (!s.starts_with("SEC")) return s;
+    }
+}
+
 std::string secret_of(const json& v) {
     if (!v.is_string()) invalid("secret", "secret must be a string");
     const auto s = v.get<std::string>();
@@ -167,7 +176,7 @@ class WebhookRoutes {
         w.min_severity = body.contains("min_severity")
                              ? one_of(body["min_severity"], "min_severity", kSeverities)
                              : "minor";
-        w.secret = body.contains("secret") ? secret_of(body["secret"]) : new_token();
+        w.secret = body.contains("secret") ? secret_of(body["secret"]) : new_secret();
         if (body.contains("description")) w.description = description_of(body["description"]);
         if (body.contains("enabled")) w.enabled = enabled_of(body["enabled"]);
         w.created_by = r.caller().username;
@@ -216,7 +225,7 @@ class WebhookRoutes {
             p.min_severity = one_of(body["min_severity"], "min_severity", kSeverities);
         }
         if (body.contains("secret")) {
-            p.secret = body["secret"].is_null() ? new_token() : secret_of(body["secret"]);
+            p.secret = body["secret"].is_null() ? new_secret() : secret_of(body["secret"]);
         }
         if (body.contains("description")) p.description = description_of(body["description"]);
         if (body.contains("enabled")) p.enabled = enabled_of(body["enabled"]);

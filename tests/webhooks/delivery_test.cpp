@@ -15,6 +15,40 @@ TEST(WebhookSignature, IsHmacSha256HexOfTheBody) {
               "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(WebhookDingTalkSign, IsTheUrlEncodedBase64HmacOfTimestampNewlineSecret) {
+    // Computed independently (Python: base64(hmac.new(secret, ts + "\n" + secret, sha256))).
+    EXPECT_EQ(dingtalk_sign_query("SECa1b2c3d4e5f6", 1700000000000),
+              "timestamp=1700000000000&sign=oJQpdCHfADjAvXpklWV1PzUEobyTlyhOkQWGlZgxWPE%3D");
+    EXPECT_TRUE(dingtalk_signs("dingtalk", "SECa1b2c3d4e5f6"));
+    EXPECT_FALSE(dingtalk_signs("dingtalk", "a-generated-secret-of-ours"));
+    EXPECT_FALSE(dingtalk_signs("wecom", "SECa1b2c3d4e5f6"));
+}
+
+TEST(WebhookDingTalkSign, ASignedRobotGetsTheCurrentTimestampAndSignInItsUrl) {
+    testing::TestReceiver robot;
+    robot.set_answer_body(R"({"errcode":0,"errmsg":"ok"})");
+    const std::atomic<bool> never{false};
+    const std::string secret = "SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd";
+    const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto r = send(robot.url("/robot/send?access_token=t"), "dingtalk", secret, "{}", "1.1",
+                        "violation.opened", 1, 5s, never);
+    EXPECT_TRUE(r.delivered) << r.error;
+    const auto got = robot.requests();
+    ASSERT_EQ(got.size(), 1U);
+    const std::string prefix = "/robot/send?access_token=t&timestamp=";
+    ASSERT_TRUE(got[0].target.starts_with(prefix)) << got[0].target;
+    const auto ts = std::stoll(got[0].target.substr(prefix.size()));
+    EXPECT_GE(ts, before);
+    EXPECT_LT(ts, before + 5000);
+    EXPECT_EQ(got[0].target, "/robot/send?access_token=t&" + dingtalk_sign_query(secret, ts));
+    // Our own generated secrets do not look like DingTalk's: the URL stays as it is.
+    (void)send(robot.url("/robot/send?access_token=t"), "dingtalk", "a-generated-secret-of-ours",
+               "{}", "1.2", "violation.opened", 1, 5s, never);
+    ASSERT_EQ(robot.requests().size(), 2U);
+    EXPECT_EQ(robot.requests()[1].target, "/robot/send?access_token=t");
+}
+
 TEST(WebhookRetry, DoublesFromTwoSecondsUpToTheCapWithinTheJitter) {
     const RetryPolicy p;
     EXPECT_EQ(retry_delay(p, 1, 0.5), 2000ms);

@@ -24,18 +24,50 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-std::string signature_header(std::string_view secret, std::string_view body) {
+namespace {
+
+// HMAC-SHA256 of `message` with `key`: 32 bytes.
+std::string hmac_sha256(std::string_view key, std::string_view message) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-         reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &len);
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
+    return std::string(reinterpret_cast<const char*>(mac), len);
+}
+
+}  // namespace
+
+std::string signature_header(std::string_view secret, std::string_view body) {
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out = "sha256=";
-    for (unsigned int i = 0; i < len; ++i) {
-        out += kHex[mac[i] >> 4];
-        out += kHex[mac[i] & 0xf];
+    for (const char c : hmac_sha256(secret, body)) {
+        const auto b = static_cast<unsigned char>(c);
+        out += kHex[b >> 4];
+        out += kHex[b & 0xf];
     }
     return out;
+}
+
+bool dingtalk_signs(std::string_view format, std::string_view secret) {
+    return format == "dingtalk" && secret.starts_with("SEC");
+}
+
+std::string dingtalk_sign_query(std::string_view secret, std::int64_t timestamp_ms) {
+    const std::string timestamp = std::to_string(timestamp_ms);
+    const std::string mac = hmac_sha256(secret, timestamp + "\n" + std::string(secret));
+    std::string b64(4 * ((mac.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                                  reinterpret_cast<const unsigned char*>(mac.data()),
+                                  static_cast<int>(mac.size()));
+    b64.resize(static_cast<std::size_t>(std::max(n, 0)));
+    std::string sign;  // URL-encoded: base64's '+', '/' and '='
+    for (const char c : b64) {
+        if (c == '+') sign += "%2B";
+        else if (c == '/') sign += "%2F";
+        else if (c == '=') sign += "%3D";
+        else sign += c;
+    }
+    return "timestamp=" + timestamp + "&sign=" + sign;
 }
 
 std::chrono::milliseconds retry_delay(const RetryPolicy& p, int attempts_made, double jitter) {
@@ -289,7 +321,15 @@ SendResult send(const std::string& url, std::string_view format, std::string_vie
         {"X-Fleetwatch-Delivery", delivery_id},
         {"X-Fleetwatch-Event", std::string(event)},
         {"X-Fleetwatch-Attempt", std::to_string(attempt)}};
-    PostResult p = post(*target, headers, body, timeout, abandon);
+    Url to = *target;
+    if (dingtalk_signs(format, secret)) {
+        const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+        to.target += (to.target.find('?') == std::string::npos ? "?" : "&") +
+                     dingtalk_sign_query(secret, now_ms);
+    }
+    PostResult p = post(to, headers, body, timeout, abandon);
     out.abandoned = p.abandoned;
     out.status = p.status;
     out.answer = std::move(p.body);

@@ -23,6 +23,13 @@ namespace fleetwatch::webhooks {
 // "sha256=" + lower-case hex HMAC-SHA256(key = secret, message = body).
 std::string signature_header(std::string_view secret, std::string_view body);
 
+// DingTalk's 加签 (robot security setting "sign"): a `dingtalk` webhook whose secret is the
+// robot's own (DingTalk writes it as "SEC" + 64 hex digits) gets `timestamp=<ms>&sign=<s>`
+// appended to its URL on every attempt, s = URL-encoded base64 of HMAC-SHA256(key = secret,
+// message = timestamp "\n" secret). DingTalk refuses a timestamp more than an hour off.
+bool dingtalk_signs(std::string_view format, std::string_view secret);
+std::string dingtalk_sign_query(std::string_view secret, std::int64_t timestamp_ms);
+
 struct RetryPolicy {
     std::chrono::milliseconds base{2000};
     std::chrono::milliseconds cap{std::chrono::minutes{10}};
