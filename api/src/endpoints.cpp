@@ -85,7 +85,9 @@ void Endpoints::add_routes(Router& router) {
     router.add("GET", "/api/v1/violations/{id}", kAllRoles, bind(&Endpoints::violation));
     router.add("POST", "/api/v1/violations/{id}/actions", kAllRoles,
                bind(&Endpoints::violation_action));
-    add_fleet_routes(router, *pool_);
+    add_fleet_routes(router, *pool_, [this] {
+        if (fleet_changed_) fleet_changed_();
+    });
     add_webhook_routes(router, *pool_);
     router.set_authenticator([this](std::string_view token) { return authenticate(token); });
 }

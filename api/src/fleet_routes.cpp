@@ -318,7 +318,8 @@ json driverless_trip(const json& trip, const json& ids) {
 
 class FleetRoutes {
   public:
-    explicit FleetRoutes(DbPool& pool) : pool_(pool) {}
+    FleetRoutes(DbPool& pool, std::function<void()> changed)
+        : pool_(pool), changed_(std::move(changed)) {}
 
     // Validates the row appended to `section` with the stored fleet and imports the whole; returns
     // the row. `row_of(ids, fleet)` builds the row in the file's terms from the export's id index
@@ -351,6 +352,7 @@ class FleetRoutes {
         } catch (const storage::FleetImportError& e) {
             throw_problem(e.problems(), section, index);
         }
+        if (changed_) changed_();
         return row;
     }
 
@@ -451,6 +453,7 @@ class FleetRoutes {
         if (!deleted) {
             throw ApiError(404, "not_found", "no " + singular(kind) + " " + std::to_string(id));
         }
+        if (changed_) changed_();
         Response r;
         r.status = 204;
         return r;
@@ -481,12 +484,13 @@ class FleetRoutes {
     }
 
     DbPool& pool_;
+    std::function<void()> changed_;
 };
 
 }  // namespace
 
-void add_fleet_routes(Router& router, DbPool& pool) {
-    auto fr = std::make_shared<FleetRoutes>(pool);
+void add_fleet_routes(Router& router, DbPool& pool, std::function<void()> changed) {
+    auto fr = std::make_shared<FleetRoutes>(pool, std::move(changed));
     // POST of a row of `kind` whose id is found by the key `key_of(row)`; PATCH of one.
     const auto post = [&](const char* kind, const std::vector<Role>& roles, ToRow to_row,
                           std::string (*key)(const json& body, const json& row)) {

@@ -312,9 +312,19 @@ std::size_t LiveStream::Impl::clients() const {
 
 void LiveStream::Impl::start(net::io_context& io) {
     std::lock_guard lock(mutex_);
-    if (stopping_ || options_.leader_refresh.count() <= 0) return;
-    refresh_timer_.emplace(net::make_strand(io));
+    if (stopping_) return;
+    strand_.emplace(net::make_strand(io));
+    if (options_.leader_refresh.count() <= 0) return;
+    refresh_timer_.emplace(*strand_);
     schedule_refresh();
+}
+
+void LiveStream::Impl::refresh_leaders_soon() {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || !strand_) return;
+    net::post(*strand_, [weak = weak_from_this()] {
+        if (auto self = weak.lock()) self->refresh_leaders();
+    });
 }
 
 // Under mutex_.
@@ -379,6 +389,7 @@ LiveStream::~LiveStream() { stop(); }
 
 void LiveStream::start(net::io_context& io) { impl_->start(io); }
 void LiveStream::refresh_leaders() { impl_->refresh_leaders(); }
+void LiveStream::refresh_leaders_soon() { impl_->refresh_leaders_soon(); }
 void LiveStream::stop() { impl_->stop(); }
 std::size_t LiveStream::clients() const { return impl_->clients(); }
 

@@ -4,6 +4,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <memory>
@@ -44,6 +45,7 @@ class LiveStream::Impl : public std::enable_shared_from_this<LiveStream::Impl> {
 
     void start(boost::asio::io_context& io);
     void refresh_leaders();
+    void refresh_leaders_soon();
     void stop();
     std::size_t clients() const;
 
@@ -64,6 +66,8 @@ class LiveStream::Impl : public std::enable_shared_from_this<LiveStream::Impl> {
     mutable std::mutex mutex_;
     std::unordered_map<LiveSession*, std::weak_ptr<LiveSession>> sessions_;
     bool stopping_ = false;
+    // On the HTTP server's io_context, from start(): the periodic refresh and refresh_leaders_soon().
+    std::optional<boost::asio::strand<boost::asio::io_context::executor_type>> strand_;
     std::optional<boost::asio::steady_timer> refresh_timer_;
 };
 

@@ -541,6 +541,9 @@ struct Service::Impl {
                 leader_vehicles(config.database.url), live_options(config));
             terminal_link = std::make_unique<IngestTerminalLink>(*server);
             endpoints->set_terminal_link(terminal_link.get());
+            // A new trip or convoy reaches its leader's live stream at once (the engine sees
+            // fleet changes only at the next start: docs/rules.md).
+            endpoints->set_fleet_changed([l = live.get()] { l->refresh_leaders_soon(); });
             http_io =
                 std::make_unique<boost::asio::io_context>(static_cast<int>(config.http.threads));
             auto o = http_options(config);

@@ -182,6 +182,34 @@ TEST_F(LiveServiceDb, ALeaderSeesOnlyTheVehiclesOfTheConvoyTheyLead) {
     EXPECT_FALSE(overspeed_opened(*admin, convoy_bus).is_null()) << "the admin sees every vehicle";
 }
 
+// A trip that puts the shuttle into li's convoy, created through the API while li is
+// connected, reaches li's stream at once: the shuttle's violation arrives well before the
+// periodic refresh (30 s; overspeed_opened gives up after 10 s).
+TEST_F(LiveServiceDb, ATripAddedToALeadersConvoyReachesTheirStreamAtOnce) {
+    auto leader = live("li");
+    const core::VehicleId shuttle = vehicle(kShuttlePhone);
+    const std::string convoy = scalar("SELECT id FROM convoys WHERE leader_username = 'li'");
+    const std::string driver = scalar("SELECT min(id) FROM drivers");
+    const std::string route = scalar("SELECT min(route_id) FROM trips WHERE convoy_id = " + convoy);
+    api::testing::HttpClient admin(service_->http_port());
+    const std::string root = token("root");
+    const auto start = core::utc_now() - 1h;
+    const auto created = admin.post_json(
+        "/api/v1/trips", {{"vehicle_id", shuttle},
+                          {"driver_id", std::stoll(driver)},
+                          {"route_id", std::stoll(route)},
+                          {"convoy_id", std::stoll(convoy)},
+                          {"planned_start", core::format_rfc3339(start)},
+                          {"planned_end", core::format_rfc3339(start + 4h)}},
+        root);
+    ASSERT_EQ(created.status, 201) << created.body;
+
+    auto t = terminal(kShuttlePhone);
+    testing::send_batch(*t, testing::drive(20, 130, 120s));
+    EXPECT_FALSE(overspeed_opened(*leader, shuttle).is_null())
+        << "li's stream did not follow the new trip";
+}
+
 TEST_F(LiveServiceDb, AcceptedPositionsReachOnlyTheClientsThatAskedForThem) {
     auto without = std::make_unique<WsClient>(service_->http_port(),
                                               "/api/v1/live?token=" + token("root"));

@@ -29,6 +29,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,6 +84,10 @@ class Endpoints {
     // Set before the server starts; `link` must outlive this.
     void set_terminal_link(TerminalLink* link) { link_ = link; }
 
+    // Runs after every fleet change stored through the API (on the request's thread; keep it
+    // short). Set before the server starts.
+    void set_fleet_changed(std::function<void()> changed) { fleet_changed_ = std::move(changed); }
+
   private:
     Response health(Request& r);
     Response login(Request& r);
@@ -109,6 +114,7 @@ class Endpoints {
     EndpointOptions options_;
     LoginLimiter limiter_;
     TerminalLink* link_ = nullptr;
+    std::function<void()> fleet_changed_;
 };
 
 }  // namespace fleetwatch::api

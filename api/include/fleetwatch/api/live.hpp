@@ -6,7 +6,7 @@
 // no token or an unknown one is 401 in API.md's error shape, a bad `positions` 400, a full
 // house (max_clients) or an unreachable database 503. Any role may connect; a leader's
 // subscription only allows the vehicles of the convoys they lead, re-read every
-// `leader_refresh` (and on refresh_leaders()). A client offering the `fleetwatch.v1.proto`
+// `leader_refresh` (and on refresh_leaders(), refresh_leaders_soon()). A client offering the `fleetwatch.v1.proto`
 // subprotocol gets it back and binary protobuf frames; any other client JSON text frames.
 // `?positions=true` adds position frames (push::LiveHubOptions::position_interval apart per
 // vehicle).
@@ -76,6 +76,10 @@ class LiveStream {
     // Re-reads every connected leader's vehicles now (e.g. after a convoy changed). Blocks on
     // the database.
     void refresh_leaders();
+    // The same, soon, on the io_context given to start() (not the caller's thread): what the
+    // fleet routes call after a change, so a leader's stream follows a new trip or convoy at
+    // once rather than at the next periodic refresh. Does nothing before start() or once stopping.
+    void refresh_leaders_soon();
     // Refuses new clients and closes every connection with 1001. Idempotent.
     void stop();
     std::size_t clients() const;
