@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <tuple>
@@ -329,6 +330,7 @@ class FleetRoutes {
     using RowOf = std::function<json(json& ids, json& fleet)>;
     json write(std::string_view section, const RowOf& row_of,
                std::optional<std::int64_t> stored = std::nullopt) {
+        const std::lock_guard lock(write_mutex_);
         const auto exported =
             pool_.with([](storage::Connection& c) { return storage::export_fleet(c); });
         json fleet = json::parse(exported.fleet_json);
@@ -439,6 +441,7 @@ class FleetRoutes {
     }
 
     Response remove(std::string_view kind, std::int64_t id) {
+        const std::lock_guard lock(write_mutex_);
         bool deleted = false;
         try {
             deleted = pool_.with(
@@ -485,6 +488,10 @@ class FleetRoutes {
 
     DbPool& pool_;
     std::function<void()> changed_;
+    // One fleet write at a time: a write imports the whole fleet it exported, so a delete
+    // between another write's export and import would be undone (the row stored again), and two
+    // renames could cross. Writes are rare; reads do not take it.
+    std::mutex write_mutex_;
 };
 
 }  // namespace

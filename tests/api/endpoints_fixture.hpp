@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <array>
 #include <mutex>
 #include <thread>
 
@@ -81,13 +82,15 @@ class EndpointsTest : public storage::testing::DatabaseTest {
         o.listen = "127.0.0.1:0";
         server_ = std::make_unique<HttpServer>(io_, o, router_);
         server_->start();
-        thread_ = std::thread([this] { io_.run(); });
+        // Two threads, as `serve` runs the HTTP server (http.threads' default): requests on
+        // different connections are handled at the same time.
+        for (auto& t : threads_) t = std::thread([this] { io_.run(); });
     }
     void TearDown() override {
         if (server_) {
             server_->stop();
             io_.stop();
-            thread_.join();
+            for (auto& t : threads_) t.join();
         }
         server_.reset();
         endpoints_.reset();
@@ -140,7 +143,7 @@ class EndpointsTest : public storage::testing::DatabaseTest {
     std::unique_ptr<Endpoints> endpoints_;
     boost::asio::io_context io_;
     std::unique_ptr<HttpServer> server_;
-    std::thread thread_;
+    std::array<std::thread, 2> threads_;
 };
 
 inline std::vector<std::int64_t> ids_of(const nlohmann::json& list) {

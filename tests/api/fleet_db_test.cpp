@@ -552,5 +552,37 @@ TEST_F(FleetTest, PatchRoles) {
     EXPECT_EQ(get(trip)["students_aboard"], true);
 }
 
+// Writes at the same time (the server runs two HTTP threads): each write imports the whole
+// fleet it exported, so without one write at a time a create running beside deletes stores the
+// deleted rows again.
+TEST_F(FleetTest, ConcurrentWritesNeitherUndoDeletesNorLoseCreates) {
+    constexpr int kRows = 12;
+    std::vector<std::string> convoys;
+    for (int i = 0; i < kRows; ++i) {
+        const auto r = post("/api/v1/convoys", {{"name", "tmp" + std::to_string(i)},
+                                                {"leader_username", "li"}});
+        ASSERT_EQ(r.status, 201) << r.body;
+        convoys.push_back("/api/v1/convoys/" + std::to_string(r.json()["id"].get<std::int64_t>()));
+    }
+    std::vector<int> deleted;
+    std::thread deleter([&] {
+        HttpClient c(port());
+        for (const auto& path : convoys) deleted.push_back(c.request("DELETE", path, {}, root_).status);
+    });
+    std::vector<int> created;
+    for (int i = 0; i < kRows; ++i) {
+        created.push_back(post("/api/v1/drivers", {{"name", "d" + std::to_string(i)},
+                                                   {"license_no", "LC" + std::to_string(i)}})
+                              .status);
+    }
+    deleter.join();
+    EXPECT_EQ(deleted, std::vector<int>(kRows, 204));
+    EXPECT_EQ(created, std::vector<int>(kRows, 201));
+    EXPECT_EQ(scalar("SELECT count(*) FROM convoys WHERE name LIKE 'tmp%'"), "0")
+        << "a create stored deleted convoys again";
+    EXPECT_EQ(scalar("SELECT count(*) FROM drivers WHERE license_no LIKE 'LC%'"),
+              std::to_string(kRows));
+}
+
 }  // namespace
 }  // namespace fleetwatch::api
