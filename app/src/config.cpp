@@ -72,7 +72,8 @@ constexpr OptionDescriptor kOptions[] = {
      "without a database: no terminal can authenticate and nothing is stored",
      0, 0},
     {"database.refresh_terminals_s", T::integer, "60",
-     "reload terminals and vehicles from the database this often; 0 = only at start", 0, 86'400},
+     "reload terminals and vehicles from the database this often (and after every fleet change "
+     "made through the API); 0 = not periodically", 0, 86'400},
     // ---- storage: the batched position writer and its spool
     {"storage.batch_size", T::integer, "5000", "events per database transaction, at most", 1,
      1'000'000},

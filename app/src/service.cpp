@@ -163,13 +163,13 @@ void wire_directory_hooks(ingest::TerminalDirectory& directory, const std::strin
         });
 }
 
-// Reloads terminals every `interval` until stopped.
+// Reloads terminals every `interval` (0: never by itself) and on refresh_now(), until stopped.
 class TerminalRefresher {
   public:
     TerminalRefresher(ingest::TerminalDirectory& directory, std::string conninfo,
                       std::chrono::seconds interval)
         : directory_(directory), db_(std::move(conninfo)), interval_(interval) {
-        if (interval_.count() > 0) thread_ = std::thread([this] { run(); });
+        thread_ = std::thread([this] { run(); });
     }
     ~TerminalRefresher() { stop(); }
     void stop() {
@@ -180,12 +180,29 @@ class TerminalRefresher {
         cv_.notify_all();
         if (thread_.joinable()) thread_.join();
     }
+    // Reload soon, on the refresher's thread (a vehicle was created or changed through the API:
+    // its terminal may register at once).
+    void refresh_now() {
+        {
+            std::lock_guard lock(mutex_);
+            kick_ = true;
+        }
+        cv_.notify_all();
+    }
 
   private:
     void run() {
         std::optional<storage::Connection> conn;
         std::unique_lock lock(mutex_);
-        while (!cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
+        const auto woken = [this] { return stopping_ || kick_; };
+        for (;;) {
+            if (interval_.count() > 0) {
+                cv_.wait_for(lock, interval_, woken);
+            } else {
+                cv_.wait(lock, woken);
+            }
+            if (stopping_) return;
+            kick_ = false;
             lock.unlock();
             try {
                 if (!conn) conn.emplace(db_.connect());
@@ -208,6 +225,7 @@ class TerminalRefresher {
     std::mutex mutex_;
     std::condition_variable cv_;
     bool stopping_ = false;
+    bool kick_ = false;
     std::thread thread_;
 };
 
@@ -541,9 +559,13 @@ struct Service::Impl {
                 leader_vehicles(config.database.url), live_options(config));
             terminal_link = std::make_unique<IngestTerminalLink>(*server);
             endpoints->set_terminal_link(terminal_link.get());
-            // A new trip or convoy reaches its leader's live stream at once (the engine sees
-            // fleet changes only at the next start: docs/rules.md).
-            endpoints->set_fleet_changed([l = live.get()] { l->refresh_leaders_soon(); });
+            // After a fleet change through the API: a new trip or convoy reaches its leader's
+            // live stream at once, and a vehicle created or given a terminal can register at
+            // once. (The rule engine sees fleet changes only at the next start: docs/rules.md.)
+            endpoints->set_fleet_changed([l = live.get(), r = refresher.get()] {
+                l->refresh_leaders_soon();
+                if (r != nullptr) r->refresh_now();
+            });
             http_io =
                 std::make_unique<boost::asio::io_context>(static_cast<int>(config.http.threads));
             auto o = http_options(config);

@@ -210,6 +210,35 @@ TEST_F(LiveServiceDb, ATripAddedToALeadersConvoyReachesTheirStreamAtOnce) {
         << "li's stream did not follow the new trip";
 }
 
+// A vehicle created through the API can register its terminal at once: the fleet change
+// reloads the terminal directory (its periodic reload is every 60 s).
+TEST_F(LiveServiceDb, AVehicleCreatedThroughTheApiCanRegisterItsTerminalAtOnce) {
+    constexpr const char* kNewPhone = "013900000999";
+    {
+        TestTerminal before(service_->port(), kNewPhone);
+        const auto refused = before.register_terminal("苏AN0999");
+        ASSERT_TRUE(refused);
+        EXPECT_EQ(refused->result, 4) << "an unknown terminal is not in the database";
+    }
+    api::testing::HttpClient admin(service_->http_port());
+    const auto created = admin.post_json("/api/v1/vehicles",
+                                         {{"plate", "苏AN0999"},
+                                          {"plate_color", 1},
+                                          {"terminal_phone", kNewPhone},
+                                          {"class", "car"}},
+                                         token("root"));
+    ASSERT_EQ(created.status, 201) << created.body;
+    bool registered = false;
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!registered && std::chrono::steady_clock::now() < deadline) {
+        TestTerminal t(service_->port(), kNewPhone);
+        const auto reg = t.register_terminal("苏AN0999");
+        registered = reg && reg->result == 0;
+        if (!registered) std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_TRUE(registered) << "the new vehicle's terminal was still refused after 5 s";
+}
+
 TEST_F(LiveServiceDb, AcceptedPositionsReachOnlyTheClientsThatAskedForThem) {
     auto without = std::make_unique<WsClient>(service_->http_port(),
                                               "/api/v1/live?token=" + token("root"));
