@@ -123,10 +123,12 @@ step_release_build() {
 step_release_test() { run_ctest build/release; }
 
 step_asan_build() {
+    # -g1 (line tables only): sanitizer reports keep file:line; the build is the longest step
+    # of the run, and -g1 compiles about a fifth faster than -g (api/src/live.cpp: 90 -> 70 s).
     configure_and_build build/asan \
         -DCMAKE_BUILD_TYPE=Debug \
-        "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" \
-        "-DCMAKE_C_FLAGS_DEBUG=-O1 -g" \
+        "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" \
+        "-DCMAKE_C_FLAGS_DEBUG=-O1 -g1" \
         -DFLEETWATCH_SANITIZE=ON \
         -DFLEETWATCH_BENCH=OFF
 }
