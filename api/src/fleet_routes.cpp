@@ -516,6 +516,18 @@ void add_fleet_routes(Router& router, DbPool& pool, std::function<void()> change
                        return json_response(fr->row(kind, id));
                    });
     };
+    // GET of the collection and of one row, for the readers; DELETE of one.
+    const auto read = [&](const char* kind) {
+        const std::string path = std::string("/api/v1/") + kind;
+        router.add("GET", path, kReaders, [fr, kind](Request&) { return fr->list(kind); });
+        router.add("GET", path + "/{id}", kReaders, [fr, kind](Request& r) {
+            return json_response(fr->row(kind, r.id_param("id")));
+        });
+    };
+    const auto remove = [&](const char* kind, const std::vector<Role>& roles) {
+        router.add("DELETE", std::string("/api/v1/") + kind + "/{id}", roles,
+                   [fr, kind](Request& r) { return fr->remove(kind, r.id_param("id")); });
+    };
     const auto name = [](const json&, const json& row) { return scalar_text(row, "name"); };
 
     // ---- vehicles (GET lives in endpoints.cpp) ----
@@ -532,18 +544,14 @@ void add_fleet_routes(Router& router, DbPool& pool, std::function<void()> change
         fr->change("vehicles", id, r.json_object(), same_fields);
         return json_response(vehicle_json(visible_vehicle(fr->pool(), r.caller(), id)));
     });
-    router.add("DELETE", "/api/v1/vehicles/{id}", kAdmin,
-               [fr](Request& r) { return fr->remove("vehicles", r.id_param("id")); });
+    remove("vehicles", kAdmin);
 
     // ---- drivers and their pledges ----
-    router.add("GET", "/api/v1/drivers", kReaders, [fr](Request&) { return fr->list("drivers"); });
-    router.add("GET", "/api/v1/drivers/{id}", kReaders,
-               [fr](Request& r) { return json_response(fr->row("drivers", r.id_param("id"))); });
+    read("drivers");
     post("drivers", kAdmin, same_fields,
          [](const json&, const json& row) { return scalar_text(row, "license_no"); });
     patch("drivers", kAdmin, same_fields);
-    router.add("DELETE", "/api/v1/drivers/{id}", kAdmin,
-               [fr](Request& r) { return fr->remove("drivers", r.id_param("id")); });
+    remove("drivers", kAdmin);
     router.add("GET", "/api/v1/drivers/{id}/pledges", kReaders, [fr](Request& r) {
         const auto driver = r.id_param("id");
         (void)fr->row("drivers", driver);
@@ -580,20 +588,14 @@ void add_fleet_routes(Router& router, DbPool& pool, std::function<void()> change
     });
 
     // ---- routes and zones ----
-    router.add("GET", "/api/v1/routes", kReaders, [fr](Request&) { return fr->list("routes"); });
-    router.add("GET", "/api/v1/routes/{id}", kReaders,
-               [fr](Request& r) { return json_response(fr->row("routes", r.id_param("id"))); });
+    read("routes");
     post("routes", kAdmin, route_fields, name);
     patch("routes", kAdmin, route_fields);
-    router.add("DELETE", "/api/v1/routes/{id}", kAdmin,
-               [fr](Request& r) { return fr->remove("routes", r.id_param("id")); });
-    router.add("GET", "/api/v1/zones", kReaders, [fr](Request&) { return fr->list("zones"); });
-    router.add("GET", "/api/v1/zones/{id}", kReaders,
-               [fr](Request& r) { return json_response(fr->row("zones", r.id_param("id"))); });
+    remove("routes", kAdmin);
+    read("zones");
     post("zones", kAdmin, zone_fields, name);
     patch("zones", kAdmin, zone_fields);
-    router.add("DELETE", "/api/v1/zones/{id}", kAdmin,
-               [fr](Request& r) { return fr->remove("zones", r.id_param("id")); });
+    remove("zones", kAdmin);
 
     // ---- convoys and trips ----
     router.add("GET", "/api/v1/convoys", kAllRoles, [fr](Request& r) {
@@ -615,19 +617,15 @@ void add_fleet_routes(Router& router, DbPool& pool, std::function<void()> change
     });
     post("convoys", kTripWriters, same_fields, name);
     patch("convoys", kTripWriters, same_fields);
-    router.add("DELETE", "/api/v1/convoys/{id}", kTripWriters,
-               [fr](Request& r) { return fr->remove("convoys", r.id_param("id")); });
-    router.add("GET", "/api/v1/trips", kReaders, [fr](Request&) { return fr->list("trips"); });
-    router.add("GET", "/api/v1/trips/{id}", kReaders,
-               [fr](Request& r) { return json_response(fr->row("trips", r.id_param("id"))); });
+    remove("convoys", kTripWriters);
+    read("trips");
     post("trips", kTripWriters, trip_fields, [](const json& body, const json&) {
         return std::to_string(body["vehicle_id"].get<std::int64_t>()) + "/" +
                std::to_string(body["route_id"].get<std::int64_t>()) + "/" +
                scalar_text(body, "planned_start");
     });
     patch("trips", kTripWriters, trip_fields);
-    router.add("DELETE", "/api/v1/trips/{id}", kTripWriters,
-               [fr](Request& r) { return fr->remove("trips", r.id_param("id")); });
+    remove("trips", kTripWriters);
 }
 
 }  // namespace fleetwatch::api
