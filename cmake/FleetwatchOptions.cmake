@@ -14,6 +14,7 @@
 #
 # Functions
 #   fleetwatch_warnings(<target>)
+#   fleetwatch_compute_bound(<target>)
 #   fleetwatch_fuzzer(<name> <source>... [LINK <lib>...])
 include_guard(GLOBAL)
 
@@ -54,6 +55,16 @@ if(FLEETWATCH_SANITIZE)
     add_compile_options(${_fleetwatch_sanitize_flags})
     add_link_options(-fsanitize=address,undefined)
 endif()
+
+# fleetwatch_compute_bound(<target>): in a sanitizer build, compile <target> at -O1 (after the
+# build type's flags, so it wins over scripts/test.sh's -O0). For code whose tests compute
+# rather than wait: the rule engine's shuffled-arrival property tests took 296 s of the ASan
+# ctest step at -O0 and 95 s at -O1, for 23 s more build time. Elsewhere a no-op.
+function(fleetwatch_compute_bound target)
+    if(FLEETWATCH_SANITIZE)
+        target_compile_options(${target} PRIVATE -O1)
+    endif()
+endfunction()
 
 # ---------------------------------------------------------------------------------------------
 # Fuzzing
