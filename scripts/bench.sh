@@ -15,14 +15,16 @@ if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
 fi
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
 BUILD=build/release
 BENCH_BIN="${BUILD}/tests/bench/fleetwatch_jt808_bench"
 
 if [[ ! -x "${BENCH_BIN}" || ! -f "${BUILD}/build.ninja" ]]; then
     echo "bench.sh: ${BENCH_BIN} missing: configuring and building ${BUILD}"
-    # Same flags as scripts/test.sh, so the two share one build tree without reconfiguring.
-    cmake -S . -B "${BUILD}" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEETWATCH_WERROR=ON
+    # Same arguments as scripts/test.sh and scripts/run.sh: one build tree, never reconfigured.
+    cmake -S . -B "${BUILD}" "${FLEETWATCH_RELEASE_CMAKE_ARGS[@]}"
 fi
 # Only the benchmark and what it links: a half-written test elsewhere must not stop a measurement.
 cmake --build "${BUILD}" --parallel "${JOBS}" --target fleetwatch_jt808_bench

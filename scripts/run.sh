@@ -57,6 +57,8 @@ bad_usage() { echo "run.sh: $*" >&2; echo "run.sh: see ./scripts/run.sh --help" 
 caller_pwd="$(pwd)"
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
+# shellcheck source=scripts/lib.sh
+source "${ROOT}/scripts/lib.sh"
 # Paths given on the command line are relative to where run.sh was called from.
 absolute() { if [[ "$1" == /* ]]; then echo "$1"; else echo "${caller_pwd}/$1"; fi; }
 # Paths shown to the user: relative to the repository when run.sh was called from its root.
@@ -152,8 +154,7 @@ build_targets() {  # build_targets [RUNNER] -- TARGET-PATH... (app/fleetwatch, t
         return 0
     fi
     step "building $(printf '%s ' "${@##*/}")in $(shown "${build_dir}")"
-    "${runner[@]}" cmake -S "${ROOT}" -B "${build_dir}" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DFLEETWATCH_WERROR=ON >/dev/null
+    "${runner[@]}" cmake -S "${ROOT}" -B "${build_dir}" "${FLEETWATCH_RELEASE_CMAKE_ARGS[@]}" >/dev/null
     "${runner[@]}" cmake --build "${build_dir}" --target "${@##*/}" ${JOBS:+--parallel "${JOBS}"}
 }
 
@@ -287,7 +288,6 @@ trap 'on_signal HUP 1' HUP
 # --- build, and check the ports --------------------------------------------------------------
 build_targets run_fg -- app/fleetwatch tools/fleetwatch-sim
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 holder_of() {  # " by NAME (pid PID)" of what listens on port $1, when ss can tell (as root it can)
     command -v ss >/dev/null 2>&1 || return 0
     ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'users:(("[^"]*",pid=[0-9]*' | head -n 1 |

@@ -38,6 +38,8 @@ done
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
+# shellcheck source=scripts/lib.sh
+source "${ROOT}/scripts/lib.sh"
 
 JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
 export FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
@@ -100,7 +102,7 @@ run_step() {
 configure_and_build() {
     local dir="$1"
     shift
-    cmake -S "${ROOT}" -B "${dir}" -G Ninja "$@"
+    cmake -S "${ROOT}" -B "${dir}" "$@"
     cmake --build "${dir}" --parallel "${JOBS}"
 }
 
@@ -114,28 +116,19 @@ run_ctest() {
 
 step_deps() { deploy/install-deps.sh; }
 
-step_release_build() {
-    # -g1 (line tables: backtraces and perf keep file:line; gdb shows no locals) instead of
-    # RelWithDebInfo's -g: the heaviest file (push/webhooks/src/delivery.cpp) compiles in 30 s
-    # instead of 42 s. scripts/run.sh configures the same directory without these flags, so
-    # whichever runs first sets them; neither reconfigures the other.
-    configure_and_build build/release \
-        -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
-        "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
-        -DFLEETWATCH_WERROR=ON
-}
+# RelWithDebInfo at -g1 with -Werror: FLEETWATCH_RELEASE_CMAKE_ARGS in scripts/lib.sh.
+step_release_build() { configure_and_build build/release "${FLEETWATCH_RELEASE_CMAKE_ARGS[@]}"; }
 
 step_release_test() { run_ctest build/release; }
 
 step_asan_build() {
-    # The longest step of the run. -g1 (line tables only): sanitizer reports keep file:line;
-    # with -g1 instead of -g this step took 946 s instead of 1 302 s (two clean-clone runs of
-    # this script on the 2-vCPU development machine, its own timings). -O0 instead of -O1: the
-    # back end on ASan-instrumented Beast/Asio code is most of the time (delivery.cpp: 70 s at
-    # -O1, 41 s at -O0, 9 s of it the front end); the tests wait on sockets and PostgreSQL
-    # far more than they compute, so the slower code costs the ctest step little.
-    configure_and_build build/asan \
+    # The longest step of the run; its own step timings, clean-clone runs on the 2-vCPU
+    # development machine. -g1 (line tables only): sanitizer reports keep file:line; at -O1
+    # this step took 1 302 s with -g and 946 s with -g1 (f0caf70). -O0 instead of -O1: 704 s
+    # (9a0eb89), and the ASan ctest step 540 s instead of 389 s, because the tests mostly
+    # wait on sockets and PostgreSQL; the rule engine, whose tests compute, stays at -O1
+    # (fleetwatch_compute_bound in cmake/FleetwatchOptions.cmake): 754 s and 494 s (6584e1a).
+    configure_and_build build/asan -G Ninja \
         -DCMAKE_BUILD_TYPE=Debug \
         "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g1" \
         "-DCMAKE_C_FLAGS_DEBUG=-O0 -g1" \
