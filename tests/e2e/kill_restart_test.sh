@@ -74,6 +74,8 @@ trap 'exit 143' TERM
 start_cluster "${pgdir}" --no-fsync || fail "could not start PostgreSQL"
 log "PostgreSQL on 127.0.0.1:${pg_port}"
 sql() { psql "${url}" -qXtA -v ON_ERROR_STOP=1 -c "$1"; }
+# local_hms EXPR: SQL for EXPR (a timestamptz) as local HH24:MI:SS.
+local_hms() { echo "to_char(($1) AT TIME ZONE 'Asia/Shanghai', 'HH24:MI:SS')"; }
 
 # A closed loop (the last point is the first), about 2 km a side, in Nanjing.
 cat >"${tmp}/fleet.yaml" <<EOF
@@ -127,7 +129,7 @@ done
 kill -KILL "${serve_pid}"
 wait "${serve_pid}" 2>/dev/null || true
 serve_pid=""
-last="$(sql "SELECT to_char(max(gps_time) AT TIME ZONE 'Asia/Shanghai', 'HH24:MI') FROM positions")"
+last="$(sql "SELECT $(local_hms 'max(gps_time)') FROM positions")"
 log "killed the server with ${stored} positions stored (GPS up to ${last} local)"
 
 start_serve "${tmp}/serve-2.log" --ingest.listen "127.0.0.1:${port}" "${serve_args[@]}" ||
@@ -142,14 +144,13 @@ wait "${sim_pid}" || fail "the simulator failed"
 sim_pid=""
 tail -n 2 "${tmp}/sim.out"
 
-fatigue="SELECT coalesce(string_agg(to_char(started_at AT TIME ZONE 'Asia/Shanghai', 'HH24:MI:SS') || ' driver ' || coalesce(driver_id::text, 'none'), ','), '') FROM violations WHERE type = 'fatigue_continuous'"
+fatigue="SELECT coalesce(string_agg($(local_hms started_at) || ' driver ' || coalesce(driver_id::text, 'none'), ','), '') FROM violations WHERE type = 'fatigue_continuous'"
 got=""
 for _ in $(seq 1 100); do  # the rules write within a second or two
     got="$(sql "${fatigue}")"
     [[ -n "${got}" ]] && break
     sleep 0.2
 done
-local_hms() { echo "to_char(($1) AT TIME ZONE 'Asia/Shanghai', 'HH24:MI:SS')"; }
 positions="$(sql "SELECT count(*) || ' ' || count(DISTINCT gps_time) || ' ' || $(local_hms 'min(gps_time)') || ' ' ||
                          $(local_hms 'max(gps_time)') || ' ' || $(local_hms "min(gps_time) + interval '4 hours'")
                   FROM positions")"
